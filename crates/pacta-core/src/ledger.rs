@@ -1,0 +1,253 @@
+//! The double-entry ledger of one agreement.
+//!
+//! Every movement of money is a `Posting` that debits one ledger account and
+//! credits another by the same amount, so the balances of all accounts always
+//! sum to zero. Money held in custody lives in `Custody` accounts, one per
+//! depositor (the sub-ledger that lets a refund return to each exactly what they
+//! put in) plus a pool for money no longer attributed to a depositor. Money
+//! outside the agreement lives in `Outside` accounts, whose balances go
+//! negative as parties pay in. Custody balances can never go negative.
+//!
+//! A `Hold` freezes a custody account (a dispute): it is pending while the account
+//! is frozen, posted when the held funds leave under the hold's own authority
+//! (a deposit with a court), and voided when a settlement or court order lifts it.
+
+use imbl::{OrdMap, Vector};
+use jiff::Timestamp;
+
+use crate::money::Money;
+
+/// A place money can be, from the agreement's point of view.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LedgerAccount {
+    /// Money held in `account`, attributed to `depositor`; `None` is the pool.
+    Custody { account: String, depositor: Option<String> },
+    /// Money of a party outside any custody account.
+    Outside { party: String },
+    /// Money deposited with a court.
+    Court { court: String },
+}
+
+impl LedgerAccount {
+    pub fn custody(account: &str, depositor: Option<&str>) -> LedgerAccount {
+        LedgerAccount::Custody { account: account.to_string(), depositor: depositor.map(str::to_string) }
+    }
+
+    pub fn outside(party: &str) -> LedgerAccount {
+        LedgerAccount::Outside { party: party.to_string() }
+    }
+
+    pub fn is_custody(&self) -> bool {
+        matches!(self, LedgerAccount::Custody { .. })
+    }
+
+    /// `escrow/alpha`, `escrow` (the pool), `company`, `court:"…"`.
+    pub fn label(&self) -> String {
+        match self {
+            LedgerAccount::Custody { account, depositor: Some(d) } => format!("{account}/{d}"),
+            LedgerAccount::Custody { account, depositor: None } => account.clone(),
+            LedgerAccount::Outside { party } => party.clone(),
+            LedgerAccount::Court { court } => format!("court:{court:?}"),
+        }
+    }
+}
+
+/// Why money moved: the clause, what happened, and on whose authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cause {
+    pub clause: String,
+    pub clause_title: String,
+    /// The event that made the rule apply, in words ("Release Notice executed by …").
+    pub because: String,
+    /// The facts and consents the movement rests on, each in words.
+    pub authority: Vec<String>,
+}
+
+impl Cause {
+    /// The one-line answer to "why did this money move?".
+    pub fn explain(&self) -> String {
+        let mut text = format!("§{} {} — {}", self.clause, self.clause_title, self.because);
+        for fact in &self.authority {
+            text.push_str("; ");
+            text.push_str(fact);
+        }
+        text
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posting {
+    /// Position in this agreement's ledger, from 1.
+    pub id: u64,
+    pub at: Timestamp,
+    /// The account money leaves.
+    pub debit: LedgerAccount,
+    /// The account money arrives in.
+    pub credit: LedgerAccount,
+    pub amount: Money,
+    pub cause: Cause,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldStatus {
+    Pending,
+    Posted,
+    Voided,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub id: u64,
+    pub account: String,
+    pub placed_at: Timestamp,
+    pub clause: String,
+    pub status: HoldStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ledger {
+    balances: OrdMap<LedgerAccount, i64>,
+    postings: Vector<Posting>,
+    holds: OrdMap<u64, Hold>,
+}
+
+/// Why a posting could not be applied. The engine checks before it posts, so
+/// reaching one of these from `apply` means an engine bug, not bad input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerError {
+    NotPositive,
+    Overflow,
+    CustodyWouldGoNegative { account: String, balance: Money, amount: Money },
+}
+
+impl Ledger {
+    pub fn balance(&self, account: &LedgerAccount) -> Money {
+        Money::from_minor(self.balances.get(account).copied().unwrap_or(0))
+    }
+
+    /// Everything in a custody account: the pool plus every depositor's sub-account.
+    pub fn custody_total(&self, account: &str) -> Money {
+        let minor = self.custody_parts(account).map(|(_, m)| m.minor).sum();
+        Money::from_minor(minor)
+    }
+
+    /// The non-zero parts of a custody account: `(depositor, balance)`, pool first as `None`.
+    pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (Option<&'a str>, Money)> + 'a {
+        self.balances.iter().filter_map(move |(key, &minor)| match key {
+            LedgerAccount::Custody { account: a, depositor } if a == account && minor != 0 => {
+                Some((depositor.as_deref(), Money::from_minor(minor)))
+            }
+            _ => None,
+        })
+    }
+
+    pub fn balances(&self) -> impl Iterator<Item = (&LedgerAccount, Money)> {
+        self.balances.iter().map(|(k, &v)| (k, Money::from_minor(v)))
+    }
+
+    pub fn postings(&self) -> &Vector<Posting> {
+        &self.postings
+    }
+
+    pub fn next_posting_id(&self) -> u64 {
+        self.postings.len() as u64 + 1
+    }
+
+    pub fn holds(&self) -> impl Iterator<Item = &Hold> {
+        self.holds.values()
+    }
+
+    pub fn pending_hold(&self, account: &str) -> Option<&Hold> {
+        self.holds.values().find(|h| h.account == account && h.status == HoldStatus::Pending)
+    }
+
+    /// Checks a posting without applying it.
+    pub fn check(&self, posting: &Posting) -> Result<(), LedgerError> {
+        if posting.amount.minor <= 0 {
+            return Err(LedgerError::NotPositive);
+        }
+        let debit_after = self.balance(&posting.debit).minor.checked_sub(posting.amount.minor);
+        let credit_after = self.balance(&posting.credit).minor.checked_add(posting.amount.minor);
+        let debit_after = debit_after.ok_or(LedgerError::Overflow)?;
+        credit_after.ok_or(LedgerError::Overflow)?;
+        if posting.debit.is_custody() && debit_after < 0 {
+            return Err(LedgerError::CustodyWouldGoNegative {
+                account: posting.debit.label(),
+                balance: self.balance(&posting.debit),
+                amount: posting.amount,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn apply(&mut self, posting: Posting) -> Result<(), LedgerError> {
+        self.check(&posting)?;
+        assert_eq!(posting.id, self.next_posting_id(), "postings are numbered in order");
+        self.add(&posting.debit, -posting.amount.minor);
+        self.add(&posting.credit, posting.amount.minor);
+        self.postings.push_back(posting);
+        Ok(())
+    }
+
+    fn add(&mut self, account: &LedgerAccount, delta: i64) {
+        let entry = self.balances.entry(account.clone()).or_insert(0);
+        // `check` proved this cannot overflow.
+        *entry += delta;
+        if *entry == 0 {
+            self.balances.remove(account);
+        }
+    }
+
+    pub fn place_hold(&mut self, hold: Hold) {
+        assert!(self.pending_hold(&hold.account).is_none(), "one pending hold per account");
+        self.holds.insert(hold.id, hold);
+    }
+
+    pub fn settle_hold(&mut self, id: u64, status: HoldStatus) {
+        let hold = self.holds.get_mut(&id).expect("hold exists");
+        assert_eq!(hold.status, HoldStatus::Pending, "only a pending hold can be posted or voided");
+        hold.status = status;
+    }
+
+    /// The sum of every balance. Double entry keeps it at zero.
+    pub fn sum_of_balances(&self) -> i128 {
+        self.balances.values().map(|&v| i128::from(v)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posting(id: u64, debit: LedgerAccount, credit: LedgerAccount, minor: i64) -> Posting {
+        Posting {
+            id,
+            at: Timestamp::UNIX_EPOCH,
+            debit,
+            credit,
+            amount: Money::from_minor(minor),
+            cause: Cause { clause: "1".into(), clause_title: "t".into(), because: "b".into(), authority: vec![] },
+        }
+    }
+
+    #[test]
+    fn custody_cannot_go_negative_and_sum_stays_zero() {
+        let mut ledger = Ledger::default();
+        let alpha = LedgerAccount::outside("alpha");
+        let escrow = LedgerAccount::custody("escrow", Some("alpha"));
+        ledger.apply(posting(1, alpha.clone(), escrow.clone(), 500)).unwrap();
+        assert_eq!(ledger.custody_total("escrow"), Money::from_minor(500));
+        let overdraw = posting(2, escrow.clone(), alpha.clone(), 501);
+        assert!(matches!(ledger.apply(overdraw), Err(LedgerError::CustodyWouldGoNegative { .. })));
+        ledger.apply(posting(2, escrow, alpha, 500)).unwrap();
+        assert_eq!(ledger.sum_of_balances(), 0);
+        assert_eq!(ledger.custody_total("escrow"), Money::ZERO);
+    }
+
+    #[test]
+    fn zero_and_negative_postings_are_refused() {
+        let mut ledger = Ledger::default();
+        let p = posting(1, LedgerAccount::outside("a"), LedgerAccount::outside("b"), 0);
+        assert_eq!(ledger.apply(p), Err(LedgerError::NotPositive));
+    }
+}

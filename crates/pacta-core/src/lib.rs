@@ -1,0 +1,14 @@
+//! pacta-core: money, the business-day calendar, the ledger and the agreement engine.
+//!
+//! This crate is pure. It does no IO, reads no clock, spawns nothing and holds no
+//! serialization derives: time arrives as data on each command, and adapters at the
+//! edge (the CLI, the store, the server) convert to and from wire formats.
+//!
+//! Layout:
+//! - `money`: exact amounts in minor units with checked arithmetic.
+//! - `calendar`: the Federal Reserve business-day calendar and deadline arithmetic.
+//! - `agreement`: the checked agreement the language crate produces.
+
+pub mod agreement;
+pub mod calendar;
+pub mod money;
