@@ -8,7 +8,13 @@
 //! - `money`: exact amounts in minor units with checked arithmetic.
 //! - `calendar`: the Federal Reserve business-day calendar and deadline arithmetic.
 //! - `agreement`: the checked agreement the language crate produces.
+//! - `ledger`: double-entry postings with per-depositor sub-accounts and holds.
+//! - `consent`: what a signature covers, canonically encoded; Ed25519 verification.
+//! - `engine`: `decide` and `evolve` for one agreement instance.
 
 pub mod agreement;
 pub mod calendar;
 pub mod money;
+pub mod consent;
+pub mod engine;
+pub mod ledger;

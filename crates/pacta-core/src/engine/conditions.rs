@@ -1,0 +1,111 @@
+//! Conditions: whether they hold, since when, and the facts that make them hold.
+
+use jiff::Timestamp;
+
+use super::event::ObligationStatus;
+use super::parties::join_names;
+use super::state::State;
+use crate::agreement::Condition;
+
+impl State {
+    /// The instant a condition became true, or `None` if it does not hold.
+    pub fn since(&self, condition: &Condition) -> Option<Timestamp> {
+        match condition {
+            Condition::Received(document) => self.received_since(document),
+            Condition::Signed(instrument) => self.executed.get(instrument).map(|e| e.at),
+            Condition::Paid(obligation) => self.obligations.get(obligation).and_then(|o| match o.status {
+                ObligationStatus::Met | ObligationStatus::MetLate => o.paid_in_full_at,
+                ObligationStatus::Open | ObligationStatus::Late => None,
+            }),
+            Condition::Occurred(event) => self.occurred.get(event).copied(),
+            Condition::All(parts) => parts.iter().map(|c| self.since(c)).collect::<Option<Vec<_>>>()?.into_iter().max(),
+            Condition::Any(parts) => parts.iter().filter_map(|c| self.since(c)).min(),
+        }
+    }
+
+    pub fn holds(&self, condition: &Condition) -> bool {
+        self.since(condition).is_some()
+    }
+
+    fn received_since(&self, document: &str) -> Option<Timestamp> {
+        let declared = self.agreement.document(document)?;
+        let deliveries = self.deliveries.get(document)?;
+        if !self.satisfies(&declared.delivered_by, |who| deliveries.contains_key(who)) {
+            return None;
+        }
+        // For `and`, the document is in when the last required copy arrived; for `or`, the first.
+        let times = deliveries.iter().filter(|(who, _)| self.is_in(&declared.delivered_by, who)).map(|(_, d)| d.at);
+        match declared.delivered_by.mode {
+            crate::agreement::SetMode::AllOf => times.max(),
+            crate::agreement::SetMode::AnyOf => times.min(),
+        }
+    }
+
+    /// Each atom of a condition as a sentence of fact, in the order they became true.
+    pub fn facts(&self, condition: &Condition) -> Vec<(Timestamp, String)> {
+        let mut facts = Vec::new();
+        self.collect_facts(condition, &mut facts);
+        facts.sort();
+        facts
+    }
+
+    fn collect_facts(&self, condition: &Condition, out: &mut Vec<(Timestamp, String)>) {
+        match condition {
+            Condition::All(parts) | Condition::Any(parts) => parts.iter().for_each(|c| self.collect_facts(c, out)),
+            atom => {
+                if let Some(at) = self.since(atom) {
+                    out.push((at, self.describe_atom(atom, at)));
+                }
+            }
+        }
+    }
+
+    fn describe_atom(&self, atom: &Condition, at: Timestamp) -> String {
+        let day = self.local_day(at);
+        match atom {
+            Condition::Received(document) => {
+                let title = self.agreement.document(document).and_then(|d| d.title.clone()).unwrap_or_else(|| document.clone());
+                let copies = self.deliveries.get(document).map(|d| d.len()).unwrap_or(0);
+                let digest = self
+                    .deliveries
+                    .get(document)
+                    .and_then(|d| d.values().max_by_key(|x| x.at))
+                    .map(|d| hex::encode(&d.sha256[..6]))
+                    .unwrap_or_default();
+                if copies == 1 {
+                    format!("{title} received {day} (sha256 {digest}…)")
+                } else {
+                    format!("{title} received from all {copies} required parties by {day}")
+                }
+            }
+            Condition::Signed(instrument) => {
+                let title = self.agreement.instrument(instrument).and_then(|i| i.title.clone()).unwrap_or_else(|| instrument.clone());
+                let signers = self.executed.get(instrument).map(|e| e.signers.clone()).unwrap_or_default();
+                format!("{title} executed by {} on {day}", join_names(&signers))
+            }
+            Condition::Paid(obligation) => format!("obligation `{obligation}` paid in full on {day}"),
+            Condition::Occurred(event) => {
+                let title = self.agreement.event(event).and_then(|e| e.title.clone()).unwrap_or_else(|| event.clone());
+                format!("{title} occurred on {day}")
+            }
+            Condition::All(_) | Condition::Any(_) => unreachable!("only atoms are described"),
+        }
+    }
+
+    /// The local calendar day of an instant in the agreement's time zone.
+    pub fn local_day(&self, at: Timestamp) -> String {
+        crate::calendar::local_date(&self.agreement.time_zone, at).map(|d| d.to_string()).unwrap_or_else(|_| at.to_string())
+    }
+}
+
+/// `received nir_waiver and signed release_notice`, for messages.
+pub fn describe_condition(condition: &Condition) -> String {
+    match condition {
+        Condition::Received(x) => format!("received {x}"),
+        Condition::Signed(x) => format!("signed {x}"),
+        Condition::Paid(x) => format!("paid {x}"),
+        Condition::Occurred(x) => format!("occurred {x}"),
+        Condition::All(parts) => parts.iter().map(describe_condition).collect::<Vec<_>>().join(" and "),
+        Condition::Any(parts) => parts.iter().map(describe_condition).collect::<Vec<_>>().join(" or "),
+    }
+}

@@ -1,0 +1,149 @@
+//! The agreement engine: `decide(state, command)` and `evolve(state, event)`.
+//!
+//! Layout:
+//! - `command`, `event`: what comes in and what is recorded.
+//! - `state`: the state of one agreement and `evolve`, the only code that changes it.
+//! - `txn`: a command in progress on a scratch copy; `Rejection`.
+//! - `commands/`: one file per command family; they check, then emit.
+//! - `settle`: rules that follow from events (`when`, met deadlines, anchors).
+//! - `actions`: what rules do (pay, refund, hold, notify, accrue, terminate, issue).
+//! - `deadlines`: letting time pass; every deadline fires at its due instant.
+//! - `conditions`, `parties`, `schedule`: reading the agreement against the state.
+//!
+//! Invariants, asserted where they are kept: the ledger's balances sum to zero;
+//! no custody account goes negative; a `when` rule fires at most once; a deadline
+//! fires at most once and only if its condition was not met before it was due;
+//! an account that has been paid out or refunded (closed) never pays again, so
+//! release and refund exclude each other; time never goes backwards.
+
+mod actions;
+pub mod command;
+mod commands;
+mod conditions;
+mod deadlines;
+pub mod event;
+mod parties;
+mod schedule;
+mod settle;
+pub mod state;
+mod txn;
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+pub use command::{Command, CommandKind};
+pub use conditions::describe_condition;
+pub use event::{DeadlinePurpose, Event, EventKind, ObligationStatus, RuleKey};
+pub use parties::join_names;
+pub use state::{evolve, start, DeadlineStatus, State};
+pub use txn::Rejection;
+
+use crate::agreement::{Agreement, PartyKind};
+use settle::Mode;
+use txn::Txn;
+
+/// What a command leads to. Deadlines that fell due before the command fire
+/// whatever happens to the command itself, so they are kept apart from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Deadlines that fired before the command, each at its due instant.
+    pub deadline_events: Vec<Event>,
+    /// The command's own events, or why it was refused.
+    pub outcome: Result<Vec<Event>, Rejection>,
+}
+
+impl Decision {
+    /// Every event to journal, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.deadline_events.iter().chain(self.outcome.iter().flatten())
+    }
+}
+
+/// Starts an agreement instance. `keys` are the public keys of single parties.
+pub fn open(id: &str, agreement: Agreement, source_sha256: [u8; 32], keys: Vec<(String, [u8; 32])>, at: Timestamp) -> Result<(State, Vec<Event>), Rejection> {
+    if !commands_is_identifier(id) {
+        return Err(Rejection::new("invalid_name", format!("agreement id `{id}` must be lowercase letters, digits, `_` or `-`")));
+    }
+    for (name, key) in &keys {
+        match agreement.party(name).map(|p| &p.kind) {
+            Some(PartyKind::Single { .. }) => {}
+            _ => return Err(Rejection::new("unknown_party", format!("a key was given for `{name}`, which is not a single party"))),
+        }
+        if ed25519_dalek::VerifyingKey::from_bytes(key).is_err() {
+            return Err(Rejection::new("bad_key", format!("the public key for `{name}` is not a valid Ed25519 key")));
+        }
+    }
+    let opened = Event { at, kind: EventKind::Opened { id: id.into(), agreement: Arc::new(agreement), source_sha256, keys } };
+    let mut txn = Txn::new(start(&opened), at);
+    txn.events.push(opened);
+    txn.settle(Mode::Strict)?;
+    Ok((txn.state, txn.events))
+}
+
+fn commands_is_identifier(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Decides a command against a state, without changing it.
+pub fn decide(state: &State, command: &Command) -> Decision {
+    run(state, command).0
+}
+
+/// Decides a command and applies what it decided: the deadlines that fired, and
+/// the command's events if it was accepted.
+pub fn execute(state: &mut State, command: &Command) -> Decision {
+    let (decision, next) = run(state, command);
+    *state = next;
+    decision
+}
+
+fn run(state: &State, command: &Command) -> (Decision, State) {
+    if command.at < state.last_at {
+        let message = format!("command at {} is earlier than the last event at {}; time cannot go backwards", command.at, state.last_at);
+        let decision = Decision { deadline_events: vec![], outcome: Err(Rejection::new("out_of_order", message)) };
+        return (decision, state.clone());
+    }
+    let mut txn = Txn::new(state.clone(), command.at);
+    txn.advance(command.at);
+    let deadline_events = std::mem::take(&mut txn.events);
+    let after_deadlines = txn.state.clone();
+    let outcome = commands::apply(&mut txn, command).and_then(|()| txn.settle(Mode::Strict));
+    match outcome {
+        Ok(()) => (Decision { deadline_events, outcome: Ok(txn.events) }, txn.state),
+        Err(rejection) => (Decision { deadline_events, outcome: Err(rejection) }, after_deadlines),
+    }
+}
+
+/// Rebuilds a state from its journal. Panics on a journal that does not start with `Opened`.
+pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<State> {
+    let mut events = events.into_iter();
+    let mut state = start(events.next()?);
+    for event in events {
+        evolve(&mut state, event);
+    }
+    Some(state)
+}
+
+/// Why a posting happened, in one line citing its clause.
+pub fn why(state: &State, posting_id: u64) -> Option<String> {
+    let posting = state.ledger.postings().iter().find(|p| p.id == posting_id)?;
+    let currency = state.agreement.currency;
+    Some(format!(
+        "posting {}: {} {} from {} to {} — {}",
+        posting.id,
+        posting.amount.display(currency),
+        currency.code,
+        posting.debit.label(),
+        posting.credit.label(),
+        posting.cause.explain()
+    ))
+}
+
+/// Rejects an agreement the engine cannot run even though it parsed (a guard for
+/// agreements built by hand rather than by `pacta-lang`).
+pub fn check_runnable(agreement: &Agreement) -> Result<(), Rejection> {
+    crate::calendar::deadline(agreement.calendar, &agreement.time_zone, agreement.dated, crate::calendar::Period::calendar_days(0), agreement.cutoff)
+        .map(|_| ())
+        .map_err(|e| Rejection::new("calendar", e.to_string()))
+}

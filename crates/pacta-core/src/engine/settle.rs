@@ -1,0 +1,168 @@
+//! After every event batch: mark deadlines met, set anchored deadlines, end
+//! waivers, stop accruals and fire `when` rules, until nothing changes.
+//!
+//! Each step only ever moves something forward (a deadline from pending to met,
+//! a rule from unfired to fired), so the loop ends; the bound turns a bug into a
+//! loud failure instead of a hang.
+
+use std::sync::Arc;
+
+use super::actions::ActionContext;
+use super::conditions::describe_condition;
+use super::event::{DeadlinePurpose, EventKind, RuleKey};
+use super::state::DeadlineStatus;
+use super::txn::{Outcome, Txn};
+use crate::agreement::{Action, Rule};
+
+/// Whether a failing `when` rule rejects the command (a party's command) or is
+/// recorded as blocked (a deadline firing, which nobody can refuse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Strict,
+    Lenient,
+}
+
+const MAX_ROUNDS: usize = 10_000;
+
+impl Txn {
+    pub fn settle(&mut self, mode: Mode) -> Outcome {
+        for _ in 0..MAX_ROUNDS {
+            let mut progress = self.mark_met_deadlines();
+            progress |= self.schedule_due_anchors()?;
+            progress |= self.end_waivers();
+            progress |= self.stop_accruals();
+            progress |= self.fire_when_rules(mode)?;
+            if !progress {
+                return Ok(());
+            }
+        }
+        panic!("settling did not converge in {MAX_ROUNDS} rounds");
+    }
+
+    fn mark_met_deadlines(&mut self) -> bool {
+        let met: Vec<u64> = self
+            .state
+            .deadlines
+            .values()
+            .filter(|d| d.status == DeadlineStatus::Pending && self.deadline_is_met(&d.purpose))
+            .map(|d| d.id)
+            .collect();
+        for &id in &met {
+            let due = self.state.deadlines[&id].deadline.due;
+            assert!(self.at < due, "a deadline due by now would have fired before this command");
+            self.emit(EventKind::DeadlineMet { id });
+        }
+        !met.is_empty()
+    }
+
+    fn deadline_is_met(&self, purpose: &DeadlinePurpose) -> bool {
+        let state = &self.state;
+        match purpose {
+            DeadlinePurpose::Unless(key) => match state.rule(key) {
+                Some(Rule::Unless { condition, .. }) => state.holds(condition),
+                _ => false,
+            },
+            DeadlinePurpose::ObligationDue(name) => state.holds(&crate::agreement::Condition::Paid(name.clone())),
+            DeadlinePurpose::WarrantIssue(name) => state.warrants.get(name).is_some_and(|w| w.issued.is_some()),
+            DeadlinePurpose::WaiverEnds(name) => state.waivers.get(name).is_some_and(|w| w.ended.is_some()),
+            DeadlinePurpose::AccrualPeriod { .. } => false,
+        }
+    }
+
+    fn end_waivers(&mut self) -> bool {
+        let agreement = Arc::clone(&self.state.agreement);
+        let mut progress = false;
+        for (_, rule) in agreement.rules() {
+            if let Rule::Waiver { name, ends_on, .. } = rule {
+                let open = self.state.waivers.get(name).is_some_and(|w| w.ended.is_none());
+                if open && self.state.holds(ends_on) {
+                    let reason = format!("ended early: {}", describe_condition(ends_on));
+                    self.emit(EventKind::WaiverEnded { name: name.clone(), reason });
+                    progress = true;
+                }
+            }
+        }
+        progress
+    }
+
+    fn stop_accruals(&mut self) -> bool {
+        let running: Vec<RuleKey> = self.state.accruals.iter().filter(|(_, a)| a.stopped.is_none()).map(|(k, _)| k.clone()).collect();
+        let mut progress = false;
+        for key in running {
+            let Some(until) = self.accrual_until(&key) else { continue };
+            if self.state.holds(&until) {
+                let reason = format!("stopped: {}", describe_condition(&until));
+                self.emit(EventKind::AccrualStopped { rule: key.clone(), reason });
+                self.cancel_accrual_periods(&key, "the accrual stopped");
+                progress = true;
+            }
+        }
+        progress
+    }
+
+    fn accrual_until(&self, key: &RuleKey) -> Option<crate::agreement::Condition> {
+        let Some(Rule::Unless { actions, .. }) = self.state.rule(key) else { return None };
+        actions.iter().find_map(|a| match a {
+            Action::Accrue { until, .. } => Some(until.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn cancel_accrual_periods(&mut self, key: &RuleKey, reason: &str) {
+        let pending: Vec<u64> = self
+            .state
+            .deadlines
+            .values()
+            .filter(|d| d.status == DeadlineStatus::Pending)
+            .filter(|d| matches!(&d.purpose, DeadlinePurpose::AccrualPeriod { rule, .. } if rule == key))
+            .map(|d| d.id)
+            .collect();
+        for id in pending {
+            self.emit(EventKind::DeadlineCancelled { id, reason: reason.to_string() });
+        }
+    }
+
+    fn fire_when_rules(&mut self, mode: Mode) -> Result<bool, super::txn::Rejection> {
+        let agreement = Arc::clone(&self.state.agreement);
+        let mut progress = false;
+        for clause in &agreement.clauses {
+            for (index, rule) in clause.rules.iter().enumerate() {
+                let Rule::When { condition, actions } = rule else { continue };
+                let key = RuleKey { clause: clause.number.clone(), index };
+                if self.state.fired_rules.contains_key(&key) || !self.state.holds(condition) || self.state.terminated.is_some() {
+                    continue;
+                }
+                let facts: Vec<String> = self.state.facts(condition).into_iter().map(|(_, f)| f).collect();
+                let (because, authority) = match facts.split_last() {
+                    Some((last, rest)) => (last.clone(), rest.to_vec()),
+                    None => (describe_condition(condition), Vec::new()),
+                };
+                let context = ActionContext::new(clause, because, authority);
+                let fired = self.attempt(|txn| {
+                    txn.emit(EventKind::RuleFired { rule: key.clone() });
+                    txn.run_actions(&context, actions)
+                });
+                match (fired, mode) {
+                    (Ok(()), _) => {}
+                    (Err(rejection), Mode::Strict) => return Err(rejection),
+                    (Err(rejection), Mode::Lenient) => {
+                        self.emit(EventKind::RuleFired { rule: key.clone() });
+                        self.emit(EventKind::ActionBlocked { clause: clause.number.clone(), reason: rejection.message });
+                    }
+                }
+                progress = true;
+            }
+        }
+        Ok(progress)
+    }
+}
+
+impl super::state::State {
+    pub fn rule(&self, key: &RuleKey) -> Option<&Rule> {
+        self.agreement.clauses.iter().find(|c| c.number == key.clause)?.rules.get(key.index)
+    }
+
+    pub fn clause_title(&self, number: &str) -> String {
+        self.agreement.clauses.iter().find(|c| c.number == number).map(|c| c.title.clone()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,78 @@
+//! A command in progress: a scratch copy of the state plus the events emitted so far.
+//!
+//! Every event is applied to the scratch state the moment it is emitted, so rules
+//! triggered later in the same command see its effects. If anything rejects the
+//! command, the scratch copy is simply dropped: nothing partial can leak.
+
+use std::fmt;
+
+use jiff::Timestamp;
+
+use super::event::{Event, EventKind};
+use super::state::{evolve, State};
+
+/// Why a command was refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Stable, machine-readable: `not_permitted`, `insufficient_funds`, `bad_signature`, …
+    pub code: &'static str,
+    pub message: String,
+    /// The clause at fault or that forbids the command, when there is one.
+    pub clause: Option<String>,
+}
+
+impl Rejection {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection { code, message: message.into(), clause: None }
+    }
+
+    pub fn in_clause(mut self, clause: &str) -> Rejection {
+        self.clause = Some(clause.to_string());
+        self
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.clause {
+            Some(clause) => write!(f, "{} (§{clause}): {}", self.code, self.message),
+            None => write!(f, "{}: {}", self.code, self.message),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+pub type Outcome = Result<(), Rejection>;
+
+#[derive(Clone)]
+pub struct Txn {
+    pub state: State,
+    pub events: Vec<Event>,
+    /// The instant stamped on emitted events.
+    pub at: Timestamp,
+}
+
+impl Txn {
+    pub fn new(state: State, at: Timestamp) -> Txn {
+        Txn { state, events: Vec::new(), at }
+    }
+
+    pub fn emit(&mut self, kind: EventKind) {
+        let event = Event { at: self.at, kind };
+        evolve(&mut self.state, &event);
+        self.events.push(event);
+    }
+
+    /// Runs `step`; if it fails, undoes everything it emitted and returns the error.
+    pub fn attempt(&mut self, step: impl FnOnce(&mut Txn) -> Outcome) -> Outcome {
+        let saved_state = self.state.clone();
+        let saved_len = self.events.len();
+        let result = step(self);
+        if result.is_err() {
+            self.state = saved_state;
+            self.events.truncate(saved_len);
+        }
+        result
+    }
+}

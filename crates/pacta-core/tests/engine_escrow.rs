@@ -1,0 +1,147 @@
+//! The seed escrow's paths through the engine, on the hand-built fixture.
+
+mod common;
+
+use common::*;
+use pacta_core::consent::Terms;
+use pacta_core::engine::{self, CommandKind};
+use pacta_core::ledger::LedgerAccount;
+
+fn outside(state: &pacta_core::engine::State, party: &str) -> String {
+    state.ledger.balance(&LedgerAccount::outside(party)).display(pacta_core::money::Currency::USD)
+}
+
+#[test]
+fn release_pays_three_fees_and_the_rest_citing_1_5() {
+    let mut state = funded_escrow();
+    deliver(&mut state, "2005-08-22T10:00:00-04:00", "nir", "nir_waiver");
+    deliver_closing_set(&mut state, "2005-08-23T10:00:00-04:00");
+    for signer in ["company", "alpha", "beta"] {
+        let kind = signed(&state, signer, "release_notice", Terms::AsWritten);
+        ok(&mut state, cmd("2005-08-24T10:00:00-04:00", signer, kind));
+        assert_eq!(state.ledger.custody_total("escrow"), usd("600,000.00"), "nothing moves before the last signature");
+    }
+    let kind = signed(&state, "gamma", "release_notice", Terms::AsWritten);
+    ok(&mut state, cmd("2005-08-24T11:00:00-04:00", "gamma", kind));
+    assert_eq!(outside(&state, "kramer"), "15,000.00");
+    assert_eq!(outside(&state, "sichenzia"), "48,500.00");
+    assert_eq!(outside(&state, "burnham"), "520,000.00");
+    assert_eq!(outside(&state, "company"), "16,500.00");
+    assert!(state.ledger.custody_total("escrow").is_zero());
+    let payouts: Vec<_> = state.ledger.postings().iter().filter(|p| !p.debit.is_custody() || p.credit.is_custody()).collect();
+    assert!(!payouts.is_empty());
+    for posting in state.ledger.postings().iter().filter(|p| matches!(p.credit, LedgerAccount::Outside { .. })) {
+        assert_eq!(posting.cause.clause, "1.5");
+    }
+    let last = state.ledger.postings().last().unwrap().id;
+    let why = engine::why(&state, last).unwrap();
+    assert!(why.contains("§1.5 Release — Release Notice (Exhibit A) executed by alpha, beta, company and gamma on 2005-08-24"), "{why}");
+    assert!(why.contains("NIR Waiver (Exhibit B) received 2005-08-22"), "{why}");
+    // The refund deadline was met, so it never fires.
+    ok(&mut state, cmd("2005-09-10T00:00:00-04:00", "company", CommandKind::Tick));
+    assert_eq!(outside(&state, "company"), "16,500.00");
+}
+
+#[test]
+fn refund_fires_at_the_end_of_2005_09_02_new_york_time() {
+    let mut state = funded_escrow();
+    ok(&mut state, cmd("2005-09-02T23:59:59-04:00", "company", CommandKind::Tick));
+    assert_eq!(state.ledger.custody_total("escrow"), usd("600,000.00"));
+    let decision = ok(&mut state, cmd("2005-09-03T00:00:00-04:00", "company", CommandKind::Tick));
+    assert!(!decision.deadline_events.is_empty());
+    assert_eq!(decision.deadline_events[0].at, ts("2005-09-03T04:00:00Z"));
+    assert_eq!(outside(&state, "alpha"), "0.00");
+    assert!(state.ledger.custody_total("escrow").is_zero());
+    for posting in state.ledger.postings().iter().filter(|p| p.cause.clause == "1.7") {
+        assert_eq!(posting.at, ts("2005-09-03T04:00:00Z"));
+    }
+}
+
+#[test]
+fn waiver_one_second_before_the_deadline_prevents_the_refund() {
+    let mut state = funded_escrow();
+    deliver(&mut state, "2005-09-02T23:59:59-04:00", "nir", "nir_waiver");
+    ok(&mut state, cmd("2005-09-20T00:00:00-04:00", "company", CommandKind::Tick));
+    assert_eq!(state.ledger.custody_total("escrow"), usd("600,000.00"));
+}
+
+#[test]
+fn waiver_at_the_deadline_is_too_late_and_release_then_finds_the_money_gone() {
+    let mut state = funded_escrow();
+    deliver(&mut state, "2005-09-03T00:00:00-04:00", "nir", "nir_waiver");
+    assert!(state.ledger.custody_total("escrow").is_zero(), "the refund fired before the waiver arrived");
+    deliver_closing_set(&mut state, "2005-09-04T10:00:00-04:00");
+    for signer in ["company", "alpha", "beta"] {
+        let kind = signed(&state, signer, "release_notice", Terms::AsWritten);
+        ok(&mut state, cmd("2005-09-05T10:00:00-04:00", signer, kind));
+    }
+    let kind = signed(&state, "gamma", "release_notice", Terms::AsWritten);
+    let code = rejected(&mut state, cmd("2005-09-05T11:00:00-04:00", "gamma", kind));
+    assert_eq!(code, "account_closed");
+}
+
+#[test]
+fn forged_and_missing_signatures_release_nothing() {
+    let mut state = funded_escrow();
+    deliver(&mut state, "2005-08-22T10:00:00-04:00", "nir", "nir_waiver");
+    deliver_closing_set(&mut state, "2005-08-23T10:00:00-04:00");
+    for signer in ["company", "alpha"] {
+        let kind = signed(&state, signer, "release_notice", Terms::AsWritten);
+        ok(&mut state, cmd("2005-08-24T10:00:00-04:00", signer, kind));
+    }
+    // beta's counterpart signed with alpha's key.
+    let forged = match signed(&state, "alpha", "release_notice", Terms::AsWritten) {
+        CommandKind::Sign { signature, .. } => CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature },
+        _ => unreachable!(),
+    };
+    assert_eq!(rejected(&mut state, cmd("2005-08-24T11:00:00-04:00", "beta", forged)), "bad_signature");
+    assert_eq!(state.ledger.custody_total("escrow"), usd("600,000.00"));
+}
+
+#[test]
+fn dispute_holds_the_funds_until_a_final_court_order() {
+    let mut state = funded_escrow();
+    deliver(&mut state, "2005-08-22T10:00:00-04:00", "nir", "nir_waiver");
+    ok(&mut state, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
+    deliver_closing_set(&mut state, "2005-08-23T11:00:00-04:00");
+    for signer in ["company", "alpha", "beta"] {
+        let kind = signed(&state, signer, "release_notice", Terms::AsWritten);
+        ok(&mut state, cmd("2005-08-24T10:00:00-04:00", signer, kind));
+    }
+    let kind = signed(&state, "gamma", "release_notice", Terms::AsWritten);
+    assert_eq!(rejected(&mut state, cmd("2005-08-24T11:00:00-04:00", "gamma", kind)), "held");
+    let order = |is_final| CommandKind::CourtOrder {
+        court: "New York County".into(),
+        account: "escrow".into(),
+        order_sha256: [9; 32],
+        is_final,
+        directions: vec![pacta_core::consent::Direction::RefundDepositors],
+    };
+    assert_eq!(rejected(&mut state, cmd("2005-10-01T10:00:00-04:00", "agent", order(false))), "order_not_final");
+    ok(&mut state, cmd("2005-10-02T10:00:00-04:00", "agent", order(true)));
+    assert_eq!(outside(&state, "alpha"), "0.00");
+    assert!(state.ledger.custody_total("escrow").is_zero());
+}
+
+#[test]
+fn replaying_the_journal_rebuilds_the_same_state() {
+    let mut state = funded_escrow();
+    let mut journal: Vec<_> = Vec::new();
+    // Rebuild from scratch, recording every event this time.
+    let fresh = open(escrow());
+    let (_, opened) = pacta_core::engine::open(ID, escrow(), [0; 32], fresh.identities.iter().filter_map(|(k, i)| i.public_key.map(|p| (k.clone(), p))).collect(), ts("2005-08-19T09:00:00-04:00")).unwrap();
+    journal.extend(opened);
+    let mut live = fresh;
+    for member in ["alpha", "beta"] {
+        let join = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: member.into(), public_key: key_of(member) };
+        journal.extend(ok(&mut live, cmd("2005-08-19T10:00:00-04:00", "agent", join)).events().cloned());
+    }
+    for (member, amount) in [("alpha", "1.00"), ("beta", "2.00")] {
+        journal.extend(ok(&mut live, cmd("2005-08-19T11:00:00-04:00", member, CommandKind::Deposit { account: "escrow".into(), amount: usd(amount) })).events().cloned());
+    }
+    journal.extend(ok(&mut live, cmd("2005-09-05T00:00:00-04:00", "company", CommandKind::Tick)).events().cloned());
+    let replayed = pacta_core::engine::replay(&journal).unwrap();
+    assert_eq!(replayed, live);
+    state = replayed;
+    assert!(state.ledger.custody_total("escrow").is_zero());
+}
