@@ -1,1 +1,64 @@
-fn main() {}
+//! `pacta`: check, format and simulate agreements written in the pacta language.
+//!
+//! Layout: `cmd/` holds one file per subcommand; `scenario/` reads and replays
+//! scenario files; `render/` prints simulations as text or JSON. All agreement
+//! semantics live in `pacta-core` and `pacta-lang`; this crate only does IO.
+
+mod cmd;
+mod render;
+mod scenario;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "pacta", version, about = "Financing agreements as code: escrows, note purchases, warrants")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check agreements: errors, warnings, and money that could be locked forever.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print an agreement in canonical form.
+    Fmt {
+        file: PathBuf,
+        /// Rewrite the file instead of printing it.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Replay a scenario against an agreement and print the journal, postings and balances.
+    Simulate {
+        agreement: PathBuf,
+        scenario: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Explain one posting by its number.
+        #[arg(long, value_name = "POSTING")]
+        why: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { files } => cmd::check::run(&files),
+        Command::Fmt { file, write } => cmd::fmt::run(&file, write),
+        Command::Simulate { agreement, scenario, json, why } => cmd::simulate::run(&agreement, &scenario, json, why),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

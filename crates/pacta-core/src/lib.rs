@@ -11,6 +11,7 @@
 //! - `ledger`: double-entry postings with per-depositor sub-accounts and holds.
 //! - `consent`: what a signature covers, canonically encoded; Ed25519 verification.
 //! - `engine`: `decide` and `evolve` for one agreement instance.
+//! - `analysis`: checks that run the engine over every course of events (money locked forever).
 
 pub mod agreement;
 pub mod calendar;
@@ -18,3 +19,4 @@ pub mod money;
 pub mod consent;
 pub mod engine;
 pub mod ledger;
+pub mod analysis;

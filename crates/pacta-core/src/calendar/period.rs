@@ -93,7 +93,12 @@ impl fmt::Display for Deadline {
             Some(t) => write!(f, " until {t}")?,
             None => f.write_str(" (end of day)")?,
         }
-        write!(f, " in {}; due {}", self.time_zone, self.due)
+        // The due instant is shown in the agreement's zone, with its offset, because
+        // that is the clock the contract speaks of.
+        match time_zone_named(&self.time_zone) {
+            Ok(tz) => write!(f, " in {}; due {}", self.time_zone, self.due.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z")),
+            Err(_) => write!(f, " in {}; due {}", self.time_zone, self.due),
+        }
     }
 }
 
@@ -161,7 +166,8 @@ pub fn local_date(time_zone: &str, at: Timestamp) -> Result<Date, CalendarError>
 }
 
 /// Looks `name` up in the tzdb compiled into the binary, never the system's.
-fn time_zone_named(name: &str) -> Result<TimeZone, CalendarError> {
+/// A zone from the bundled IANA database (never the system one: the result must not depend on the machine).
+pub fn time_zone_named(name: &str) -> Result<TimeZone, CalendarError> {
     match TimeZoneDatabase::bundled().get(name) {
         Ok(tz) if !tz.is_unknown() => Ok(tz),
         _ => Err(CalendarError::UnknownTimeZone(name.to_string())),

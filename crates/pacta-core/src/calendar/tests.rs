@@ -236,6 +236,6 @@ fn deadline_explains_itself() {
     assert_eq!(
         text,
         "10 business days after 2005-08-19 (us-federal-reserve): in time through 2005-09-02 \
-         (end of day) in America/New_York; due 2005-09-03T04:00:00Z"
+         (end of day) in America/New_York; due 2005-09-03T00:00:00-04:00"
     );
 }

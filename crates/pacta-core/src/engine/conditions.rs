@@ -81,7 +81,7 @@ impl State {
             Condition::Signed(instrument) => {
                 let title = self.agreement.instrument(instrument).and_then(|i| i.title.clone()).unwrap_or_else(|| instrument.clone());
                 let signers = self.executed.get(instrument).map(|e| e.signers.clone()).unwrap_or_default();
-                format!("{title} executed by {} on {day}", join_names(&signers))
+                format!("{title} executed by {} on {day}", self.describe_signers(&signers))
             }
             Condition::Paid(obligation) => format!("obligation `{obligation}` paid in full on {day}"),
             Condition::Occurred(event) => {
@@ -90,6 +90,31 @@ impl State {
             }
             Condition::All(_) | Condition::Any(_) => unreachable!("only atoms are described"),
         }
+    }
+
+    /// `company and all 3 purchasers (alpha, beta, gamma)`: single parties by name,
+    /// members of a role counted, so the sentence says whether everyone signed.
+    pub fn describe_signers(&self, signers: &[String]) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut roles: Vec<(String, Vec<String>)> = Vec::new();
+        for signer in signers {
+            let role = self.identities.get(signer).map(|i| i.role.clone()).unwrap_or_default();
+            if role == *signer {
+                parts.push(signer.clone());
+                continue;
+            }
+            match roles.iter_mut().find(|(r, _)| *r == role) {
+                Some((_, members)) => members.push(signer.clone()),
+                None => roles.push((role, vec![signer.clone()])),
+            }
+        }
+        for (role, members) in roles {
+            let total = self.members.get(&role).map_or(0, |m| m.len());
+            let count = if members.len() == total { format!("all {total}") } else { format!("{} of {total}", members.len()) };
+            let plural = if total == 1 { role.clone() } else { format!("{role}s") };
+            parts.push(format!("{count} {plural} ({})", members.join(", ")));
+        }
+        join_names(&parts)
     }
 
     /// The local calendar day of an instant in the agreement's time zone.

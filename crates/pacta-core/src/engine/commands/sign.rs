@@ -60,7 +60,11 @@ pub fn sign(txn: &mut Txn, actor: &str, instrument: &str, terms: &Terms, signatu
     if !txn.state.satisfies(&spec.signed_by, signed) {
         return Ok(());
     }
-    let signers: Vec<String> = txn.state.counterparts[instrument].signatures.keys().cloned().collect();
+    // Signers in the order they signed, which is how the instrument came to be executed.
+    let mut signatures: Vec<(jiff::Timestamp, String)> =
+        txn.state.counterparts[instrument].signatures.iter().map(|(who, s)| (s.at, who.clone())).collect();
+    signatures.sort();
+    let signers: Vec<String> = signatures.into_iter().map(|(_, who)| who).collect();
     txn.emit(EventKind::Executed { instrument: instrument.into(), signers });
     on_executed(txn, instrument, terms, &spec)
 }

@@ -1,0 +1,11 @@
+pub mod check;
+pub mod fmt;
+pub mod simulate;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+pub fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}

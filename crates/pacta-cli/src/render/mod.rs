@@ -1,0 +1,5 @@
+//! Turning a simulation into text for people or JSON for programs.
+
+pub mod json;
+pub mod text;
+pub mod words;
