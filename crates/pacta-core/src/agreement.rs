@@ -307,6 +307,28 @@ impl Agreement {
         self.parties.iter().find(|p| matches!(p.kind, PartyKind::Single { escrow_agent: true }))
     }
 
+    /// The `on dispute` rule that holds `account`: its clause number and what releases the hold.
+    pub fn hold_rule(&self, account: &str) -> Option<(&str, &[HoldRelease])> {
+        self.rules().find_map(|(clause, rule)| match rule {
+            Rule::On { actions, .. } => actions.iter().find_map(|a| match a {
+                Action::Hold { account: held, until } if held == account => Some((clause.number.as_str(), until.as_slice())),
+                _ => None,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Whether signing `instrument` releases a hold: that is what makes it a settlement.
+    pub fn releases_hold(&self, instrument: &str) -> bool {
+        self.rules().any(|(_, rule)| match rule {
+            Rule::On { actions, .. } => actions.iter().any(|a| match a {
+                Action::Hold { until, .. } => until.iter().any(|r| matches!(r, HoldRelease::Signed(i) if i == instrument)),
+                _ => false,
+            }),
+            _ => false,
+        })
+    }
+
     /// Every rule with the clause it belongs to, in document order.
     pub fn rules(&self) -> impl Iterator<Item = (&Clause, &Rule)> {
         self.clauses.iter().flat_map(|c| c.rules.iter().map(move |r| (c, r)))

@@ -23,8 +23,15 @@ pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
             eprintln!("{name}: {file_errors} error(s)");
             continue;
         };
-        let _ = agreement;
-        eprintln!("{name}: ok");
+        let analysis = pacta_core::analysis::locked_funds(&agreement);
+        for locked in &analysis.locked {
+            eprintln!("warning[locked-funds]: {name}: {}", locked.message(agreement.currency));
+        }
+        for note in &analysis.notes {
+            eprintln!("note: {name}: {note}");
+        }
+        let warnings = compiled.diagnostics.len() - file_errors + analysis.locked.len();
+        eprintln!("{name}: ok, {warnings} warning(s); {} situation(s) explored for locked funds{}", analysis.states_explored, if analysis.truncated { " (search truncated)" } else { "" });
     }
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

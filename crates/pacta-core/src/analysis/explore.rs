@@ -15,8 +15,8 @@ use super::instance::Instance;
 use super::moves::{self, Move};
 use super::time;
 use crate::agreement::Condition;
-use crate::engine::{DeadlineStatus, State};
 use crate::engine::event::DeadlinePurpose;
+use crate::engine::{DeadlineStatus, State};
 use crate::ledger::LedgerAccount;
 
 #[derive(Debug, Clone, Copy)]

@@ -69,15 +69,8 @@ pub fn build(agreement: &Agreement, notes: &mut Vec<String>) -> Result<Instance,
 /// 09:00 on the agreement's date, in its time zone: every deadline counts from
 /// that date, so the instance starts before any of them can be due.
 fn opening_instant(agreement: &Agreement) -> Result<Timestamp, String> {
-    let zone = TimeZoneDatabase::bundled()
-        .get(&agreement.time_zone)
-        .map_err(|e| format!("unknown time zone {:?}: {e}", agreement.time_zone))?;
-    agreement
-        .dated
-        .at(9, 0, 0, 0)
-        .to_zoned(zone)
-        .map(|z| z.timestamp())
-        .map_err(|e| format!("the agreement's date cannot be placed in time: {e}"))
+    let zone = TimeZoneDatabase::bundled().get(&agreement.time_zone).map_err(|e| format!("unknown time zone {:?}: {e}", agreement.time_zone))?;
+    agreement.dated.at(9, 0, 0, 0).to_zoned(zone).map(|z| z.timestamp()).map_err(|e| format!("the agreement's date cannot be placed in time: {e}"))
 }
 
 /// Joins two members to each `many` role, admitted as the engine requires: by

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::instance::{later, Instance};
 use super::time;
-use crate::agreement::{Agreement, Condition, HoldRelease, Action, PartyRef, PartySet, Rule, SetMode};
+use crate::agreement::{Condition, PartyRef, PartySet, Rule, SetMode};
 use crate::consent::{demo_signing_key, ConsentScope, Terms};
 use crate::engine::event::{EventKind, ObligationStatus};
 use crate::engine::{self, Command, CommandKind, Decision, State};
@@ -21,13 +21,23 @@ use crate::engine::{self, Command, CommandKind, Decision, State};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Move {
     /// Everyone allowed deposits into an account, as planned in the instance.
-    Deposit { plan: usize },
-    Deliver { document: String },
+    Deposit {
+        plan: usize,
+    },
+    Deliver {
+        document: String,
+    },
     /// Every required signer signs a declared instrument as written.
-    Sign { instrument: String },
-    Report { event: String },
+    Sign {
+        instrument: String,
+    },
+    Report {
+        event: String,
+    },
     /// The payer pays what is left of an obligation to its first payee.
-    Pay { obligation: String },
+    Pay {
+        obligation: String,
+    },
     /// Time passes to the next pending deadline.
     Wait,
 }
@@ -54,7 +64,7 @@ pub fn candidates(instance: &Instance, state: &State, deposited: &BTreeSet<Strin
         }
     }
     for instrument in &agreement.instruments {
-        if !state.executed.contains_key(&instrument.name) && !is_settlement(agreement, &instrument.name) {
+        if !state.executed.contains_key(&instrument.name) && !agreement.releases_hold(&instrument.name) {
             moves.push(Move::Sign { instrument: instrument.name.clone() });
         }
     }
@@ -138,8 +148,7 @@ fn plan(instance: &Instance, state: &State, mv: &Move) -> Option<(Vec<(String, P
         Move::Deliver { document } => {
             let declared = agreement.document(document)?;
             let done = state.deliveries.get(document);
-            let actors: Vec<String> =
-                required(state, &declared.delivered_by).into_iter().filter(|who| !done.is_some_and(|d| d.contains_key(who))).collect();
+            let actors: Vec<String> = required(state, &declared.delivered_by).into_iter().filter(|who| !done.is_some_and(|d| d.contains_key(who))).collect();
             let sha256: [u8; 32] = Sha256::digest(format!("pacta check: {document}")).into();
             let words = act_words(&declared.delivered_by, &actors, "deliver", document);
             let commands = actors.into_iter().map(|who| (who, Pending::Ready(CommandKind::Deliver { document: document.clone(), sha256 }))).collect();
@@ -148,10 +157,8 @@ fn plan(instance: &Instance, state: &State, mv: &Move) -> Option<(Vec<(String, P
         Move::Sign { instrument } => {
             let declared = agreement.instrument(instrument)?;
             let done = state.counterparts.get(instrument);
-            let actors: Vec<String> = required(state, &declared.signed_by)
-                .into_iter()
-                .filter(|who| !done.is_some_and(|c| c.signatures.contains_key(who)))
-                .collect();
+            let actors: Vec<String> =
+                required(state, &declared.signed_by).into_iter().filter(|who| !done.is_some_and(|c| c.signatures.contains_key(who))).collect();
             let words = act_words(&declared.signed_by, &actors, "sign", instrument);
             let commands = actors.into_iter().map(|who| (who, Pending::Signature { instrument: instrument.clone() })).collect();
             Some((commands, words))
@@ -230,18 +237,6 @@ pub fn depositor_words(set: &PartySet) -> (String, bool) {
         SetMode::AnyOf => names.join(" or "),
     };
     (joined, plural)
-}
-
-/// Whether an instrument releases a hold (a settlement): the engine only lets it
-/// be signed over directions while funds are held, so it is not a plain act.
-pub fn is_settlement(agreement: &Agreement, instrument: &str) -> bool {
-    agreement.rules().any(|(_, rule)| match rule {
-        Rule::On { actions, .. } => actions.iter().any(|a| match a {
-            Action::Hold { until, .. } => until.iter().any(|r| matches!(r, HoldRelease::Signed(i) if i == instrument)),
-            _ => false,
-        }),
-        _ => false,
-    })
 }
 
 /// The deadlines a move met, by label (`§1.7's deadline`).

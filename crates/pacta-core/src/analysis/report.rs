@@ -71,12 +71,10 @@ fn ways_out(state: &State, account: &str) -> Vec<WayOut> {
             let key = RuleKey { clause: clause.number.clone(), index };
             let heading = format!("§{} {}", clause.number, clause.title);
             let words = match rule {
-                Rule::When { condition, actions } if moves_money(actions, account) && !state.fired_rules.contains_key(&key) => {
-                    match unmet(state, condition) {
-                        Some(missing) => format!("{heading} (once {missing})"),
-                        None => heading,
-                    }
-                }
+                Rule::When { condition, actions } if moves_money(actions, account) && !state.fired_rules.contains_key(&key) => match unmet(state, condition) {
+                    Some(missing) => format!("{heading} (once {missing})"),
+                    None => heading,
+                },
                 Rule::Unless { condition, period, anchor: Anchor::When(start), actions } if moves_money(actions, account) && !scheduled(state, &key) => {
                     let Some(missing) = unmet(state, start) else { continue };
                     format!("{heading} (once {missing}, unless {} within {period})", describe_condition(condition))
@@ -111,9 +109,10 @@ fn ways_out(state: &State, account: &str) -> Vec<WayOut> {
     }
     // Depositing with a court needs an open dispute, so only an agreement that has disputes can.
     for (clause, rule) in agreement.rules() {
-        if let Rule::CourtDeposit { account: a, court, .. } = rule {
+        // The court's name can be a sentence long; the clause it comes from says which one.
+        if let Rule::CourtDeposit { account: a, .. } = rule {
             if a == account && disputes {
-                let words = format!("a deposit with the court \"{court}\" (§{})", clause.number);
+                let words = format!("a deposit with the court (§{})", clause.number);
                 ways.push(WayOut { key: format!("court deposit {}", clause.number), words });
             }
         }
@@ -157,10 +156,8 @@ fn grouped(condition: &Condition, text: String) -> String {
 pub fn message(locked: &LockedFunds, currency: Currency) -> String {
     let account = &locked.account;
     let steps = if locked.path.is_empty() { "nothing at all happens".to_string() } else { locked.path.join(" → ") };
-    let mut text = format!(
-        "money can stay in `{account}` forever: after {steps} → (nobody acts again), {} stays in `{account}`;\n",
-        locked.amount.display(currency)
-    );
+    let mut text =
+        format!("money can stay in `{account}` forever: after {steps} → (nobody acts again), {} stays in `{account}`;\n", locked.amount.display(currency));
     match locked.freed_by.as_slice() {
         [] => text.push_str("  nothing in the agreement can move it any more"),
         [one] => text.push_str(&format!("  only {one} can move it")),

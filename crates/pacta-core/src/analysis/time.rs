@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use crate::agreement::Rule;
 use crate::engine::event::DeadlinePurpose;
 use crate::engine::state::DeadlineEntry;
-use crate::engine::{self, describe_condition, Command, CommandKind, Decision, DeadlineStatus, State};
+use crate::engine::{self, describe_condition, Command, CommandKind, DeadlineStatus, Decision, State};
 
 /// More deadlines than any agreement sets one after another; reaching it means
 /// deadlines keep scheduling deadlines, and the check stops there.

@@ -237,26 +237,3 @@ fn fixed_total(directions: &[Direction]) -> Option<Money> {
         _ => Some(sum),
     })
 }
-
-/// Whether a condition mentions a party's signature on `instrument`: used to tell
-/// settlements (instruments that release holds) from other instruments.
-pub fn releases_hold(agreement: &crate::agreement::Agreement, instrument: &str) -> bool {
-    agreement.rules().any(|(_, rule)| match rule {
-        crate::agreement::Rule::On { actions, .. } => actions.iter().any(|a| match a {
-            Action::Hold { until, .. } => until.iter().any(|r| matches!(r, HoldRelease::Signed(i) if i == instrument)),
-            _ => false,
-        }),
-        _ => false,
-    })
-}
-
-/// The `on dispute` rule that holds `account`: its clause and what releases the hold.
-pub fn hold_rule(agreement: &crate::agreement::Agreement, account: &str) -> Option<(String, Vec<HoldRelease>)> {
-    agreement.rules().find_map(|(clause, rule)| match rule {
-        crate::agreement::Rule::On { actions, .. } => actions.iter().find_map(|a| match a {
-            Action::Hold { account: held, until } if held == account => Some((clause.number.clone(), until.clone())),
-            _ => None,
-        }),
-        _ => None,
-    })
-}

@@ -189,3 +189,16 @@ pub fn deliver_closing_set(state: &mut State, at: &str) {
     }
     deliver(state, at, "company", "closing_documents");
 }
+
+/// Opens `agreement` like `open`, and also returns the events `engine::open` recorded
+/// (the start of the journal), for tests that replay journals.
+pub fn open_recorded(agreement: Agreement) -> (State, Vec<pacta_core::engine::Event>) {
+    let keys = agreement
+        .parties
+        .iter()
+        .filter(|p| matches!(p.kind, PartyKind::Single { .. }))
+        .map(|p| (p.name.clone(), key_of(&p.name)))
+        .collect();
+    let at = ts("2005-08-19T09:00:00-04:00");
+    engine::open(ID, agreement, [0; 32], keys, at).expect("fixture opens")
+}

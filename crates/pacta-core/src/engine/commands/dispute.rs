@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::{find_rule, not_permitted};
 use crate::agreement::{HoldRelease, Rule, Trigger};
 use crate::consent::Direction;
-use crate::engine::actions::{hold_rule, ActionContext};
+use crate::engine::actions::ActionContext;
 use crate::engine::event::EventKind;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 use crate::ledger::{Cause, HoldStatus, LedgerAccount};
@@ -99,7 +99,7 @@ pub fn deposit_with_court(txn: &mut Txn, actor: &str, account: &str) -> Outcome 
 /// Ends the pending hold on `account`, if any, provided `allowed` accepts how the hold may be released.
 fn lift_hold(txn: &mut Txn, account: &str, status: HoldStatus, allowed: impl Fn(&[HoldRelease]) -> bool) -> Outcome {
     let Some(hold) = txn.state.ledger.pending_hold(account).cloned() else { return Ok(()) };
-    let until = hold_rule(&txn.state.agreement, account).map(|(_, u)| u).unwrap_or_default();
+    let until = txn.state.agreement.hold_rule(account).map(|(_, u)| u.to_vec()).unwrap_or_default();
     if !allowed(&until) {
         return Err(Rejection::new("held", format!("the hold on `{account}` is not released this way")).in_clause(&hold.clause));
     }

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use super::not_permitted;
 use crate::agreement::{Agreement, HoldRelease, PartyKind, PartySet, Rule};
 use crate::consent::{ConsentScope, Terms};
-use crate::engine::actions::{releases_hold, ActionContext};
+use crate::engine::actions::ActionContext;
 use crate::engine::event::EventKind;
 use crate::engine::parties::join_names;
 use crate::engine::state::DeadlineStatus;
 use crate::engine::txn::{Outcome, Rejection, Txn};
-use crate::engine::actions::hold_rule;
 use crate::ledger::HoldStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +33,7 @@ struct Spec {
 /// Declared instruments, plus the ones clauses imply: `amendment`, `successor`, `assignment`.
 fn spec(agreement: &Agreement, name: &str) -> Option<Spec> {
     if let Some(declared) = agreement.instrument(name) {
-        let kind = if releases_hold(agreement, name) { Kind::Settlement } else { Kind::Plain };
+        let kind = if agreement.releases_hold(name) { Kind::Settlement } else { Kind::Plain };
         return Some(Spec { signed_by: declared.signed_by.clone(), kind });
     }
     agreement.rules().find_map(|(_, rule)| {
@@ -139,8 +138,8 @@ fn on_executed(txn: &mut Txn, instrument: &str, terms: &Terms, spec: &Spec) -> O
 /// The account a settlement instrument would release: the one held by a rule it releases.
 fn held_account(txn: &Txn, instrument: &str) -> Option<(String, u64, String)> {
     txn.state.ledger.holds().filter(|h| h.status == HoldStatus::Pending).find_map(|hold| {
-        let (clause, until) = hold_rule(&txn.state.agreement, &hold.account)?;
-        until.iter().any(|r| matches!(r, HoldRelease::Signed(i) if i == instrument)).then(|| (hold.account.clone(), hold.id, clause))
+        let (clause, until) = txn.state.agreement.hold_rule(&hold.account)?;
+        until.iter().any(|r| matches!(r, HoldRelease::Signed(i) if i == instrument)).then(|| (hold.account.clone(), hold.id, clause.to_string()))
     })
 }
 

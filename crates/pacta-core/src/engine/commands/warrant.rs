@@ -4,7 +4,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::{find_rule, not_permitted};
-use crate::agreement::{PartyRef, Restriction, Rule, Warrant};
+use crate::agreement::{Restriction, Rule, Warrant};
 use crate::calendar::{self, Period};
 use crate::engine::conditions::describe_condition;
 use crate::engine::event::EventKind;
@@ -41,15 +41,14 @@ pub fn issue(txn: &mut Txn, actor: &str, name: &str, allocation: &[(String, u64)
 
 /// A warrant to one holder takes all the shares; a warrant to a group must say who gets how many.
 fn allocate(txn: &Txn, warrant: &Warrant, given: &[(String, u64)]) -> Result<Vec<(String, u64)>, Rejection> {
-    if let PartyRef::One(holder) = &warrant.holder {
-        if given.is_empty() {
-            return Ok(vec![(holder.clone(), warrant.shares)]);
-        }
+    // Resolve first: `to holder` may name a group, which must be allocated.
+    let holders = txn.state.resolve(&warrant.holder);
+    if let ([only], true) = (holders.as_slice(), given.is_empty()) {
+        return Ok(vec![(only.clone(), warrant.shares)]);
     }
     if given.is_empty() {
         return Err(Rejection::new("allocation_required", format!("warrant `{}` goes to a group: say how many shares each holder gets", warrant.name)));
     }
-    let holders = txn.state.resolve(&warrant.holder);
     let mut total: u64 = 0;
     for (holder, shares) in given {
         if !holders.contains(holder) {
