@@ -141,6 +141,17 @@ pub fn demo_signing_key(seed_phrase: &str) -> SigningKey {
     SigningKey::from_bytes(&seed)
 }
 
+/// Demo public keys for every single party of an agreement, for demos, scenarios
+/// and the analysis: never for real parties.
+pub fn demo_keys(agreement: &Agreement) -> Vec<(String, [u8; 32])> {
+    agreement
+        .parties
+        .iter()
+        .filter(|p| matches!(p.kind, crate::agreement::PartyKind::Single { .. }))
+        .map(|p| (p.name.clone(), demo_signing_key(&p.name).verifying_key().to_bytes()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
-use pacta_core::agreement::{Agreement, PartyKind, PayAmount};
+use pacta_core::agreement::{Agreement, PayAmount};
 use pacta_core::consent::{demo_signing_key, ConsentScope, Direction, Terms};
 use pacta_core::engine::{self, Command, CommandKind, Event, Rejection, State};
 use pacta_core::money::Money;
@@ -41,12 +41,7 @@ impl Run {
 
 pub fn run(agreement: Agreement, source: &str, scenario: &Scenario, scenario_dir: &Path, default_id: &str) -> Result<Run, String> {
     let id = scenario.id.clone().unwrap_or_else(|| default_id.to_string());
-    let keys = agreement
-        .parties
-        .iter()
-        .filter(|p| matches!(p.kind, PartyKind::Single { .. }))
-        .map(|p| (p.name.clone(), demo_signing_key(&p.name).verifying_key().to_bytes()))
-        .collect();
+    let keys = pacta_core::consent::demo_keys(&agreement);
     let opened_at = local(&agreement.time_zone, agreement.dated.at(0, 0, 0, 0))?;
     let source_sha256: [u8; 32] = Sha256::digest(source.as_bytes()).into();
     let (mut state, journal) = engine::open(&id, agreement, source_sha256, keys, opened_at).map_err(|r| r.to_string())?;
@@ -78,8 +73,7 @@ pub fn run(agreement: Agreement, source: &str, scenario: &Scenario, scenario_dir
 }
 
 fn local(time_zone: &str, dt: jiff::civil::DateTime) -> Result<jiff::Timestamp, String> {
-    let tz = pacta_core::calendar::time_zone_named(time_zone).map_err(|e| e.to_string())?;
-    dt.to_zoned(tz).map(|z| z.timestamp()).map_err(|e| e.to_string())
+    pacta_core::calendar::instant(time_zone, dt).map_err(|e| e.to_string())
 }
 
 fn surprise(step: &Step, rejection: Option<&Rejection>) -> Option<String> {

@@ -6,7 +6,6 @@
 //! deposits are as large as the account allows so that no payment is refused
 //! for lack of funds: a lock found here is a lock in the terms, not in the amounts.
 
-use jiff::tz::TimeZoneDatabase;
 use jiff::{SignedDuration, Timestamp};
 
 use super::moves::depositor_words;
@@ -51,12 +50,7 @@ pub fn later(at: Timestamp, seconds: i64) -> Option<Timestamp> {
 pub fn build(agreement: &Agreement, notes: &mut Vec<String>) -> Result<Instance, String> {
     engine::check_runnable(agreement).map_err(|r| format!("the agreement cannot be run, so it was not analysed: {r}"))?;
     let opened_at = opening_instant(agreement)?;
-    let keys = agreement
-        .parties
-        .iter()
-        .filter(|p| matches!(p.kind, PartyKind::Single { .. }))
-        .map(|p| (p.name.clone(), demo_signing_key(&p.name).verifying_key().to_bytes()))
-        .collect();
+    let keys = crate::consent::demo_keys(agreement);
     let (state, _) = engine::open(INSTANCE_ID, agreement.clone(), [0; 32], keys, opened_at)
         .map_err(|r| format!("the agreement could not be opened, so it was not analysed: {r}"))?;
     let clock_actor = agreement.escrow_agent().or_else(|| agreement.parties.first()).map(|p| p.name.clone()).unwrap_or_default();
@@ -69,8 +63,7 @@ pub fn build(agreement: &Agreement, notes: &mut Vec<String>) -> Result<Instance,
 /// 09:00 on the agreement's date, in its time zone: every deadline counts from
 /// that date, so the instance starts before any of them can be due.
 fn opening_instant(agreement: &Agreement) -> Result<Timestamp, String> {
-    let zone = TimeZoneDatabase::bundled().get(&agreement.time_zone).map_err(|e| format!("unknown time zone {:?}: {e}", agreement.time_zone))?;
-    agreement.dated.at(9, 0, 0, 0).to_zoned(zone).map(|z| z.timestamp()).map_err(|e| format!("the agreement's date cannot be placed in time: {e}"))
+    crate::calendar::instant(&agreement.time_zone, agreement.dated.at(9, 0, 0, 0)).map_err(|e| format!("the agreement's date cannot be placed in time: {e}"))
 }
 
 /// Joins two members to each `many` role, admitted as the engine requires: by

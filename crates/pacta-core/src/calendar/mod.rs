@@ -30,7 +30,7 @@ use std::fmt;
 
 use jiff::civil::Date;
 
-pub use period::{deadline, local_date, time_zone_named, CalendarError, Deadline, Period, PeriodUnit};
+pub use period::{deadline, instant, local_date, time_zone_named, CalendarError, Deadline, Period, PeriodUnit};
 
 /// A named business-day calendar an agreement can choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -166,6 +166,13 @@ pub fn local_date(time_zone: &str, at: Timestamp) -> Result<Date, CalendarError>
 }
 
 /// Looks `name` up in the tzdb compiled into the binary, never the system's.
+/// The instant a civil date and time happen in a zone (the earlier one in a fold,
+/// after the gap in a spring-forward).
+pub fn instant(time_zone: &str, at: jiff::civil::DateTime) -> Result<Timestamp, CalendarError> {
+    let tz = time_zone_named(time_zone)?;
+    at.to_zoned(tz).map(|z| z.timestamp()).map_err(|_| CalendarError::UnknownTimeZone(time_zone.to_string()))
+}
+
 /// A zone from the bundled IANA database (never the system one: the result must not depend on the machine).
 pub fn time_zone_named(name: &str) -> Result<TimeZone, CalendarError> {
     match TimeZoneDatabase::bundled().get(name) {

@@ -25,6 +25,8 @@ pub struct ActionContext {
     pub anchor_day: Option<Date>,
     /// The dispute being handled, for `on dispute` rules.
     pub dispute: Option<u64>,
+    /// Directions of a settlement or court order, which decide over any owed rule.
+    pub directed: bool,
 }
 
 impl ActionContext {
@@ -37,6 +39,7 @@ impl ActionContext {
             rule: None,
             anchor_day: None,
             dispute: None,
+            directed: false,
         }
     }
 
@@ -92,6 +95,29 @@ impl Txn {
         Ok(())
     }
 
+    /// A deadline action that a hold blocked is still owed: until it runs, no other
+    /// rule may pay from that account. Only the settlement or court order that
+    /// lifts the hold (`directed`) may dispose of the funds first.
+    fn check_not_owed(&self, context: &ActionContext, account: &str) -> Outcome {
+        if context.directed {
+            return Ok(());
+        }
+        let owed = self.state.owed.iter().find(|(rule, _)| Some(*rule) != context.rule.as_ref() && self.state.rule_accounts(rule).iter().any(|a| a == account));
+        match owed {
+            Some((rule, since)) => {
+                let title = self.state.clause_title(&rule.clause);
+                let message = format!(
+                    "§{} {} fell due on {} while `{account}` was held and is still owed; nothing else may pay from `{account}` first",
+                    rule.clause,
+                    title,
+                    self.state.local_day(*since)
+                );
+                Err(Rejection::new("owed_to_earlier_rule", message).in_clause(&rule.clause))
+            }
+            None => Ok(()),
+        }
+    }
+
     pub fn post(&mut self, debit: LedgerAccount, credit: LedgerAccount, amount: Money, cause: Cause) -> Outcome {
         if amount.is_zero() {
             return Ok(());
@@ -102,11 +128,17 @@ impl Txn {
         Ok(())
     }
 
-    /// Moves every depositor's share of `account` into its pool, so the pool can pay out.
-    fn pool(&mut self, account: &str, cause: &Cause) -> Outcome {
+    /// Moves `amount` (everything when `None`) of `account` into its pool, drawn from
+    /// the depositors in proportion to what each holds. Every cent stays attributed
+    /// to a depositor until it leaves, so a later refund can always divide what is left.
+    fn pool(&mut self, account: &str, amount: Option<Money>, cause: &Cause) -> Outcome {
         let parts: Vec<(String, Money)> =
             self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
-        for (depositor, amount) in parts {
+        let draws = match amount {
+            None => parts,
+            Some(amount) => pro_rata(&parts, amount),
+        };
+        for (depositor, amount) in draws {
             let from = LedgerAccount::custody(account, Some(&depositor));
             self.post(from, LedgerAccount::custody(account, None), amount, cause.clone())?;
         }
@@ -128,6 +160,8 @@ impl Txn {
     /// if the account cannot cover every fixed amount, nothing is paid.
     pub fn pay_out(&mut self, context: &ActionContext, from: &str, directions: &[Direction]) -> Outcome {
         self.check_movable(from)?;
+        self.check_not_owed(context, from)?;
+        check_directions(context, directions)?;
         let holds = self.state.ledger.custody_total(from);
         let fixed = fixed_total(directions).ok_or_else(|| Rejection::new("overflow", "the fixed payments overflow"))?;
         if fixed > holds {
@@ -145,10 +179,20 @@ impl Txn {
         if directions.contains(&Direction::RefundDepositors) {
             return self.refund(context, from);
         }
-        self.pool(from, &cause)?;
+        for direction in directions {
+            if let Direction::Pay { to, .. } = direction {
+                if !self.state.identities.contains_key(to) {
+                    return Err(Rejection::new("unknown_party", format!("`{to}` is not a party to this agreement")).in_clause(&context.clause));
+                }
+            }
+        }
+        let pays_rest = directions.iter().any(|d| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. }));
+        self.pool(from, if pays_rest { None } else { Some(fixed) }, &cause)?;
         let pool = LedgerAccount::custody(from, None);
         let mut paid_rest = false;
-        for direction in directions {
+        // Every fixed amount first, whatever the order of the directions: "the rest" is what they leave.
+        let is_rest = |d: &&Direction| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. });
+        for direction in directions.iter().filter(|d| !is_rest(d)).chain(directions.iter().filter(is_rest)) {
             let Direction::Pay { amount, to } = direction else { continue };
             let amount = match amount {
                 PayAmount::Fixed(m) => *m,
@@ -168,6 +212,7 @@ impl Txn {
     /// Returns each depositor exactly what they put in, then closes the account.
     fn refund(&mut self, context: &ActionContext, account: &str) -> Outcome {
         self.check_movable(account)?;
+        self.check_not_owed(context, account)?;
         let pool = self.state.ledger.balance(&LedgerAccount::custody(account, None));
         if !pool.is_zero() {
             let message = format!("`{account}` holds pooled money no longer attributed to a depositor; a refund cannot divide it");
@@ -229,6 +274,64 @@ impl Txn {
         self.emit(EventKind::NoteIssued { name: instrument.to_string() });
         Ok(())
     }
+}
+
+/// Directions are followed in full or refused: a payment of a negative amount is not
+/// a payment, a refund of every deposit leaves nothing for a payment beside it, and
+/// only one payee can have the rest (the others would be dropped without a word).
+fn check_directions(context: &ActionContext, directions: &[Direction]) -> Outcome {
+    if directions.is_empty() {
+        return Err(Rejection::new("invalid_directions", "directions must say where the funds go").in_clause(&context.clause));
+    }
+    let refunds = directions.contains(&Direction::RefundDepositors);
+    let rests = directions.iter().filter(|d| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. })).count();
+    for direction in directions {
+        let conflict = match direction {
+            Direction::Pay { amount: PayAmount::Fixed(m), to } if m.minor < 0 => {
+                let message = format!("a payment to `{to}` must not be negative");
+                return Err(Rejection::new("invalid_amount", message).in_clause(&context.clause));
+            }
+            Direction::Pay { to, .. } if refunds => format!("the directions both refund every depositor and pay `{to}`"),
+            Direction::Pay { amount: PayAmount::Rest, to } if rests > 1 => format!("the directions pay the rest to `{to}` and to someone else"),
+            _ => continue,
+        };
+        let message = format!("{conflict}; they cannot all be followed");
+        return Err(Rejection::new("conflicting_directions", message).in_clause(&context.clause));
+    }
+    Ok(())
+}
+
+/// Splits `amount` across `parts` in proportion to each part, to the cent: each gets
+/// the floor of its share, and the cents left go to the largest remainders (ties to
+/// the earlier depositor). The caller guarantees `amount` ≤ the sum of the parts.
+fn pro_rata(parts: &[(String, Money)], amount: Money) -> Vec<(String, Money)> {
+    let total: i128 = parts.iter().map(|(_, m)| i128::from(m.minor)).sum();
+    assert!(i128::from(amount.minor) <= total, "cannot draw more than the account holds");
+    if total == 0 {
+        return Vec::new();
+    }
+    let mut shares: Vec<(String, i128, i128)> = parts
+        .iter()
+        .map(|(who, m)| {
+            let exact = i128::from(m.minor) * i128::from(amount.minor);
+            (who.clone(), exact / total, exact % total)
+        })
+        .collect();
+    let mut left = i128::from(amount.minor) - shares.iter().map(|(_, floor, _)| floor).sum::<i128>();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| shares[b].2.cmp(&shares[a].2).then(a.cmp(&b)));
+    for index in order {
+        if left == 0 {
+            break;
+        }
+        shares[index].1 += 1;
+        left -= 1;
+    }
+    shares
+        .into_iter()
+        .filter(|(_, share, _)| *share > 0)
+        .map(|(who, share, _)| (who, Money::from_minor(i64::try_from(share).expect("a share is at most the part it came from"))))
+        .collect()
 }
 
 fn fixed_total(directions: &[Direction]) -> Option<Money> {

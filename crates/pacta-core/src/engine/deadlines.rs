@@ -66,7 +66,10 @@ impl Txn {
         context.rule = Some(key.clone());
         context.anchor_day = Some(entry.deadline.last_day);
         if let Err(rejection) = self.attempt(|txn| txn.run_actions(&context, actions)) {
-            self.emit(EventKind::ActionBlocked { clause: clause.number.clone(), reason: rejection.message });
+            // A hold only delays what the deadline decided: the action stays owed.
+            let owed = rejection.code == "held";
+            let blocked = EventKind::ActionBlocked { clause: clause.number.clone(), rule: Some(key.clone()), owed, reason: rejection.message };
+            self.emit(blocked);
         }
     }
 

@@ -68,8 +68,13 @@ pub enum EventKind {
     DeadlineMet { id: u64 },
     DeadlineFired { id: u64 },
     DeadlineCancelled { id: u64, reason: String },
-    /// A rule applied but could not act (a refund while the funds are held); nothing moved.
-    ActionBlocked { clause: String, reason: String },
+    /// A rule applied but could not act; nothing moved. When `owed`, a hold blocked
+    /// it and it runs as soon as the hold is lifted.
+    ActionBlocked { clause: String, rule: Option<RuleKey>, owed: bool, reason: String },
+    /// An owed action runs now that the hold that blocked it is gone.
+    OwedActionRan { rule: RuleKey },
+    /// Partial counterparts that no longer count (their dispute ended another way).
+    CounterpartsVoided { instrument: String, reason: String },
     Notified { clause: String, to: Vec<String>, subject: String },
     /// The account's final distribution happened; it takes no more deposits.
     Closed { account: String, clause: String },

@@ -32,6 +32,7 @@ impl Txn {
             progress |= self.end_waivers();
             progress |= self.stop_accruals();
             progress |= self.fire_when_rules(mode)?;
+            progress |= self.run_owed_actions();
             if !progress {
                 return Ok(());
             }
@@ -137,7 +138,8 @@ impl Txn {
                     Some((last, rest)) => (last.clone(), rest.to_vec()),
                     None => (describe_condition(condition), Vec::new()),
                 };
-                let context = ActionContext::new(clause, because, authority);
+                let mut context = ActionContext::new(clause, because, authority);
+                context.rule = Some(key.clone());
                 let fired = self.attempt(|txn| {
                     txn.emit(EventKind::RuleFired { rule: key.clone() });
                     txn.run_actions(&context, actions)
@@ -147,7 +149,8 @@ impl Txn {
                     (Err(rejection), Mode::Strict) => return Err(rejection),
                     (Err(rejection), Mode::Lenient) => {
                         self.emit(EventKind::RuleFired { rule: key.clone() });
-                        self.emit(EventKind::ActionBlocked { clause: clause.number.clone(), reason: rejection.message });
+                        let blocked = EventKind::ActionBlocked { clause: clause.number.clone(), rule: Some(key.clone()), owed: false, reason: rejection.message };
+                        self.emit(blocked);
                     }
                 }
                 progress = true;
@@ -157,7 +160,51 @@ impl Txn {
     }
 }
 
+impl Txn {
+    /// Runs each owed action whose accounts are no longer held. One that still
+    /// cannot act (the settlement left nothing) is recorded as blocked for good.
+    fn run_owed_actions(&mut self) -> bool {
+        let ready: Vec<(RuleKey, jiff::Timestamp)> = self
+            .state
+            .owed
+            .iter()
+            .filter(|(rule, _)| self.state.rule_accounts(rule).iter().all(|a| self.state.ledger.pending_hold(a).is_none()))
+            .map(|(rule, since)| (rule.clone(), *since))
+            .collect();
+        for (rule, since) in &ready {
+            self.emit(EventKind::OwedActionRan { rule: rule.clone() });
+            let agreement = Arc::clone(&self.state.agreement);
+            let Some(clause) = agreement.clauses.iter().find(|c| c.number == rule.clause) else { continue };
+            let Some(Rule::Unless { actions, .. }) = clause.rules.get(rule.index) else { continue };
+            let because = format!("fell due on {} while the funds were held; carried out once the hold was lifted", self.state.local_day(*since));
+            let mut context = ActionContext::new(clause, because, Vec::new());
+            context.rule = Some(rule.clone());
+            if let Err(rejection) = self.attempt(|txn| txn.run_actions(&context, actions)) {
+                let blocked = EventKind::ActionBlocked { clause: rule.clause.clone(), rule: Some(rule.clone()), owed: false, reason: rejection.message };
+                self.emit(blocked);
+            }
+        }
+        !ready.is_empty()
+    }
+}
+
 impl super::state::State {
+    /// The custody accounts a rule's actions pay from.
+    pub fn rule_accounts(&self, key: &RuleKey) -> Vec<String> {
+        let actions = match self.rule(key) {
+            Some(Rule::Unless { actions, .. } | Rule::When { actions, .. }) => actions,
+            _ => return Vec::new(),
+        };
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Pay { from, .. } => Some(from.clone()),
+                Action::Refund { account } => Some(account.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn rule(&self, key: &RuleKey) -> Option<&Rule> {
         self.agreement.clauses.iter().find(|c| c.number == key.clause)?.rules.get(key.index)
     }

@@ -142,6 +142,8 @@ pub struct State {
     pub occurred: OrdMap<String, Timestamp>,
     pub ledger: Ledger,
     pub fired_rules: OrdMap<RuleKey, Timestamp>,
+    /// Deadline actions a hold blocked, owed since the instant they fell due.
+    pub owed: OrdMap<RuleKey, Timestamp>,
     pub deadlines: OrdMap<u64, DeadlineEntry>,
     pub obligations: OrdMap<String, ObligationState>,
     pub accruals: OrdMap<RuleKey, AccrualState>,
@@ -175,6 +177,7 @@ impl State {
             occurred: OrdMap::new(),
             ledger: Ledger::default(),
             fired_rules: OrdMap::new(),
+            owed: OrdMap::new(),
             deadlines: OrdMap::new(),
             obligations: OrdMap::new(),
             accruals: OrdMap::new(),
@@ -295,6 +298,15 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventKind::DeadlineMet { id } => state.deadline_mut(*id).status = DeadlineStatus::Met(at),
         EventKind::DeadlineFired { id } => state.deadline_mut(*id).status = DeadlineStatus::Fired,
         EventKind::DeadlineCancelled { id, reason } => state.deadline_mut(*id).status = DeadlineStatus::Cancelled(reason.clone()),
+        EventKind::ActionBlocked { rule: Some(rule), owed: true, .. } => {
+            state.owed.insert(rule.clone(), at);
+        }
+        EventKind::OwedActionRan { rule } => {
+            assert!(state.owed.remove(rule).is_some(), "only an owed action runs as owed");
+        }
+        EventKind::CounterpartsVoided { instrument, .. } => {
+            state.counterparts.remove(instrument);
+        }
         EventKind::ActionBlocked { .. } | EventKind::Notified { .. } | EventKind::ArbitrationReferred { .. } => {}
         EventKind::CourtOrderObeyed { .. } => {}
         EventKind::Closed { account, clause } => {

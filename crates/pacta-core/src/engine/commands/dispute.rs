@@ -64,7 +64,8 @@ pub fn court_order(
     lift_hold(txn, account, HoldStatus::Voided, |until| until.contains(&HoldRelease::CourtOrder))?;
     let clause_ref = txn.state.agreement.clauses.iter().find(|c| c.number == clause).cloned().expect("rule's clause exists");
     let because = format!("final order of {court} (sha256 {}…)", hex::encode(&order_sha256[..6]));
-    let context = ActionContext::new(&clause_ref, because, vec![]);
+    let mut context = ActionContext::new(&clause_ref, because, vec![]);
+    context.directed = true;
     txn.pay_out(&context, account, directions)?;
     txn.resolve_disputes(&format!("final order of {court}"));
     Ok(())
@@ -112,6 +113,13 @@ impl Txn {
         let open: Vec<u64> = self.state.disputes.iter().filter(|(_, d)| d.resolved.is_none()).map(|(id, _)| *id).collect();
         for id in open {
             self.emit(EventKind::DisputeResolved { id, how: how.to_string() });
+        }
+        // Settlement counterparts gathered for a dispute that ended another way must
+        // not count toward the next one: each signer consents to settle *that* dispute.
+        let agreement = std::sync::Arc::clone(&self.state.agreement);
+        let stale: Vec<String> = self.state.counterparts.keys().filter(|i| agreement.releases_hold(i)).cloned().collect();
+        for instrument in stale {
+            self.emit(EventKind::CounterpartsVoided { instrument, reason: format!("the dispute ended: {how}") });
         }
     }
 }

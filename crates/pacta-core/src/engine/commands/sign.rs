@@ -149,7 +149,8 @@ fn settle_dispute(txn: &mut Txn, instrument: &str, directions: &[crate::consent:
     let fact = txn.state.facts(&crate::agreement::Condition::Signed(instrument.into()));
     let because = fact.last().map(|(_, f)| f.clone()).unwrap_or_default();
     let clause_ref = txn.state.agreement.clauses.iter().find(|c| c.number == clause).cloned().expect("hold rule's clause exists");
-    let context = ActionContext::new(&clause_ref, because, vec![]);
+    let mut context = ActionContext::new(&clause_ref, because, vec![]);
+    context.directed = true;
     txn.pay_out(&context, &account, directions)?;
     txn.resolve_disputes(&format!("settled by {instrument}"));
     Ok(())
