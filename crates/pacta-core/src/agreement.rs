@@ -94,7 +94,8 @@ pub enum SetMode {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartyRef {
-    /// A single party by name.
+    /// A party by name. A group named bare where it receives or is bound as a whole
+    /// (`pays 3,400,000.00 to holder`) stands for the group: any member may receive.
     One(String),
     /// Every member of a `many` role or a group.
     Each(String),
@@ -140,7 +141,7 @@ pub enum Rule {
     Note(Note),
     /// `notice by METHOD is given when delivered | when transmitted | on receipt`.
     Notice { method: String, given: NoticeGiven },
-    /// `waiver NAME until CONDITION or PERIOD of ANCHOR`: a waiver in force for a while.
+    /// `waiver NAME until CONDITION but no longer than PERIOD of ANCHOR`: a waiver in force for a while.
     Waiver { name: String, ends_on: Condition, period: Period, anchor: Anchor },
 }
 
