@@ -23,12 +23,15 @@ clause 1 "Purchase and sale of the Note"
     -- rate, day count, maturity, payments and prepayment terms are unknown,
     -- so none are stated here and the engine invents none.
 
-clause 2 "Consideration"
-  obligation purchase_price: petty pays 500,500.00 to company within 0 business days of dated
+-- Clause 2 sets the purchase price; clause 3.3 is where it is paid, at the
+-- Closing, which takes place on the date of the agreement (clause 3.1).
 
 clause 3.2 "Delivery by the Company"
   when paid purchase_price and received registration_rights:
     issue note
+
+clause 3.3 "Delivery by Petty"
+  obligation purchase_price: petty pays 500,500.00 to company within 0 business days of dated
 
 clause 7.1 "Assignment"
   assignment signed by company and petty
