@@ -4,6 +4,7 @@
 //! scenario files; `render/` prints simulations as text or JSON. All agreement
 //! semantics live in `pacta-core` and `pacta-lang`; this crate only does IO.
 
+mod bench;
 mod cmd;
 mod render;
 mod scenario;
@@ -45,6 +46,13 @@ enum Command {
         #[arg(long, value_name = "POSTING")]
         why: Option<u64>,
     },
+    /// Measure the engine's throughput on an escrow workload (see BENCHMARKS.md).
+    Bench {
+        #[arg(long, default_value_t = 1000)]
+        offerings: usize,
+        #[arg(long, default_value_t = 100)]
+        purchasers: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -53,6 +61,7 @@ fn main() -> ExitCode {
         Command::Check { files } => cmd::check::run(&files),
         Command::Fmt { file, write } => cmd::fmt::run(&file, write),
         Command::Simulate { agreement, scenario, json, why } => cmd::simulate::run(&agreement, &scenario, json, why),
+        Command::Bench { offerings, purchasers } => cmd::bench::run(offerings, purchasers),
     };
     match result {
         Ok(code) => code,

@@ -419,7 +419,7 @@ fn materialize(state: &State, clock: &mut Timestamp, mv: &Move) -> Command {
                 "signature_pages" => company_and_members(state),
                 _ => vec!["company".into()],
             };
-            let delivered = |p: &str| state.deliveries.get(document).is_some_and(|d| d.contains_key(p));
+            let delivered = |p: &str| state.deliveries.get(document).is_some_and(|d| d.by.contains_key(p));
             let actor = resolve(who, &entitled, delivered);
             (actor, CommandKind::Deliver { document: document.into(), sha256: [7; 32] })
         }

@@ -122,7 +122,7 @@ fn fingerprint(node: &Node) -> String {
         }
     }
     for (document, deliveries) in &state.deliveries {
-        let _ = write!(out, "delivered {document} by {:?};", deliveries.keys().collect::<Vec<_>>());
+        let _ = write!(out, "delivered {document} by {:?};", deliveries.by.keys().collect::<Vec<_>>());
     }
     for (instrument, gathered) in &state.counterparts {
         let _ = write!(out, "signing {instrument} by {:?};", gathered.signatures.keys().collect::<Vec<_>>());

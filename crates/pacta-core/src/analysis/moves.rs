@@ -148,7 +148,7 @@ fn plan(instance: &Instance, state: &State, mv: &Move) -> Option<(Vec<(String, P
         Move::Deliver { document } => {
             let declared = agreement.document(document)?;
             let done = state.deliveries.get(document);
-            let actors: Vec<String> = required(state, &declared.delivered_by).into_iter().filter(|who| !done.is_some_and(|d| d.contains_key(who))).collect();
+            let actors: Vec<String> = required(state, &declared.delivered_by).into_iter().filter(|who| !done.is_some_and(|d| d.by.contains_key(who))).collect();
             let sha256: [u8; 32] = Sha256::digest(format!("pacta check: {document}")).into();
             let words = act_words(&declared.delivered_by, &actors, "deliver", document);
             let commands = actors.into_iter().map(|who| (who, Pending::Ready(CommandKind::Deliver { document: document.clone(), sha256 }))).collect();

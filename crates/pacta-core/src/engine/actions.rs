@@ -48,7 +48,7 @@ impl ActionContext {
     }
 }
 
-impl Txn {
+impl Txn<'_> {
     pub fn run_actions(&mut self, context: &ActionContext, actions: &[Action]) -> Outcome {
         for action in actions {
             self.run_action(context, action)?;

@@ -30,14 +30,16 @@ impl State {
     fn received_since(&self, document: &str) -> Option<Timestamp> {
         let declared = self.agreement.document(document)?;
         let deliveries = self.deliveries.get(document)?;
-        if !self.satisfies(&declared.delivered_by, |who| deliveries.contains_key(who)) {
+        let done = |who: &str| deliveries.by.contains_key(who);
+        let done_in_role = |role: &str| deliveries.by_role.get(role).copied().unwrap_or(0);
+        if !self.satisfies(&declared.delivered_by, done, done_in_role) {
             return None;
         }
-        // For `and`, the document is in when the last required copy arrived; for `or`, the first.
-        let times = deliveries.iter().filter(|(who, _)| self.is_in(&declared.delivered_by, who)).map(|(_, d)| d.at);
+        // Only required parties may deliver, so for `and` the document is in when the
+        // last copy arrived, and for `or` when the first did.
         match declared.delivered_by.mode {
-            crate::agreement::SetMode::AllOf => times.max(),
-            crate::agreement::SetMode::AnyOf => times.min(),
+            crate::agreement::SetMode::AllOf => deliveries.last_at,
+            crate::agreement::SetMode::AnyOf => deliveries.first_at,
         }
     }
 
@@ -65,11 +67,11 @@ impl State {
         match atom {
             Condition::Received(document) => {
                 let title = self.agreement.document(document).and_then(|d| d.title.clone()).unwrap_or_else(|| document.clone());
-                let copies = self.deliveries.get(document).map(|d| d.len()).unwrap_or(0);
+                let copies = self.deliveries.get(document).map(|d| d.by.len()).unwrap_or(0);
                 let digest = self
                     .deliveries
                     .get(document)
-                    .and_then(|d| d.values().max_by_key(|x| x.at))
+                    .and_then(|d| d.by.values().max_by_key(|x| x.at))
                     .map(|d| hex::encode(&d.sha256[..6]))
                     .unwrap_or_default();
                 if copies == 1 {

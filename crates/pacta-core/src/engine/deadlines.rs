@@ -17,7 +17,7 @@ use crate::agreement::Rule;
 /// decades) still finishes; more than this is a bug.
 const MAX_FIRINGS: usize = 1_000_000;
 
-impl Txn {
+impl Txn<'_> {
     /// Fires every pending deadline due at or before `until`.
     pub fn advance(&mut self, until: Timestamp) {
         for _ in 0..MAX_FIRINGS {

@@ -75,10 +75,14 @@ pub fn open(id: &str, agreement: Agreement, source_sha256: [u8; 32], keys: Vec<(
         }
     }
     let opened = Event { at, kind: EventKind::Opened { id: id.into(), agreement: Arc::new(agreement), source_sha256, keys } };
-    let mut txn = Txn::new(start(&opened), at);
+    let mut state = start(&opened);
+    let mut txn = Txn::new(&mut state, at);
     txn.events.push(opened);
+    // Opening is the first fact: deadlines anchored at the agreement's date are set now.
+    txn.facts_changed = true;
     txn.settle(Mode::Strict)?;
-    Ok((txn.state, txn.events))
+    let events = txn.events;
+    Ok((state, events))
 }
 
 fn commands_is_identifier(id: &str) -> bool {
@@ -87,32 +91,56 @@ fn commands_is_identifier(id: &str) -> bool {
 
 /// Decides a command against a state, without changing it.
 pub fn decide(state: &State, command: &Command) -> Decision {
-    run(state, command).0
+    execute(&mut state.clone(), command)
 }
 
 /// Decides a command and applies what it decided: the deadlines that fired, and
 /// the command's events if it was accepted.
 pub fn execute(state: &mut State, command: &Command) -> Decision {
-    let (decision, next) = run(state, command);
-    *state = next;
-    decision
-}
-
-fn run(state: &State, command: &Command) -> (Decision, State) {
     if command.at < state.last_at {
         let message = format!("command at {} is earlier than the last event at {}; time cannot go backwards", command.at, state.last_at);
-        let decision = Decision { deadline_events: vec![], outcome: Err(Rejection::new("out_of_order", message)) };
-        return (decision, state.clone());
+        return Decision { deadline_events: vec![], outcome: Err(Rejection::new("out_of_order", message)) };
     }
-    let mut txn = Txn::new(state.clone(), command.at);
+    // Time passing cannot be refused, so deadlines fire on the live state.
+    let mut txn = Txn::new(state, command.at);
     txn.advance(command.at);
-    let deadline_events = std::mem::take(&mut txn.events);
-    let after_deadlines = txn.state.clone();
-    let outcome = commands::apply(&mut txn, command).and_then(|()| txn.settle(Mode::Strict));
-    match outcome {
-        Ok(()) => (Decision { deadline_events, outcome: Ok(txn.events) }, txn.state),
-        Err(rejection) => (Decision { deadline_events, outcome: Err(rejection) }, after_deadlines),
+    let deadline_events = txn.events;
+    let outcome = if cannot_cascade(&command.kind) {
+        apply_in_place(state, command)
+    } else {
+        apply_on_copy(state, command)
+    };
+    Decision { deadline_events, outcome }
+}
+
+/// Commands whose handlers check everything before their first event, and whose
+/// events cannot make any condition true (a deposit moves money; a new member can
+/// only make an `each` condition harder to meet). Nothing can reject them after
+/// they start changing the state, so they run on the live state: no copy, and no
+/// copy-on-write of shared tree nodes, which is most of what a copy costs.
+fn cannot_cascade(kind: &CommandKind) -> bool {
+    matches!(kind, CommandKind::Deposit { .. } | CommandKind::Join { .. } | CommandKind::SendNotice { .. } | CommandKind::AcknowledgeNotice { .. } | CommandKind::Tick)
+}
+
+fn apply_in_place(state: &mut State, command: &Command) -> Result<Vec<Event>, Rejection> {
+    let mut txn = Txn::new(state, command.at);
+    let applied = commands::apply(&mut txn, command);
+    if applied.is_err() {
+        assert!(txn.events.is_empty(), "{} emitted events before rejecting, so it cannot run in place", command.kind.name());
     }
+    applied?;
+    txn.settle(Mode::Strict).expect("a command that cannot cascade cannot fail while settling");
+    Ok(txn.events)
+}
+
+/// Everything else runs on an O(1) copy that is kept only if the command succeeds.
+fn apply_on_copy(state: &mut State, command: &Command) -> Result<Vec<Event>, Rejection> {
+    let mut scratch = state.clone();
+    let mut txn = Txn::new(&mut scratch, command.at);
+    commands::apply(&mut txn, command).and_then(|()| txn.settle(Mode::Strict))?;
+    let events = txn.events;
+    *state = scratch;
+    Ok(events)
 }
 
 /// Rebuilds a state from its journal. Panics on a journal that does not start with `Opened`.

@@ -27,19 +27,54 @@ impl State {
         all
     }
 
+    /// Whether `identity` is among the set, without listing the set's members:
+    /// a command's permission check must not cost more as a role grows.
     pub fn is_in(&self, set: &PartySet, identity: &str) -> bool {
-        self.resolve_set(set).iter().any(|m| m == identity)
+        set.members.iter().any(|r| match r {
+            PartyRef::Any => self.identities.contains_key(identity),
+            PartyRef::One(name) | PartyRef::Each(name) => self.party_includes(name, identity),
+        })
     }
 
-    /// Whether `done` holds for the set: every member for `and`, one for `or`.
-    /// A role with no members yet cannot satisfy an `each` — there is nobody to have done it.
-    pub fn satisfies(&self, set: &PartySet, done: impl Fn(&str) -> bool) -> bool {
+    /// Whether `identity` is the party `party`, one of its group's members, or a member of its role.
+    pub fn party_includes(&self, party: &str, identity: &str) -> bool {
+        match self.agreement.party(party).map(|p| &p.kind) {
+            Some(PartyKind::Single { .. }) => party == identity,
+            Some(PartyKind::Group(members)) => members.iter().any(|m| m == identity),
+            Some(PartyKind::Many) => identity != party && self.identities.get(identity).is_some_and(|i| i.role == party),
+            None => false,
+        }
+    }
+
+    /// Whether the set has done something: every member for `and`, one for `or`.
+    /// `done` answers for one identity; `done_in_role` counts how many members of a
+    /// `many` role have done it, so a role of thousands is checked in O(1).
+    /// A role with no members yet cannot satisfy an `each`: there is nobody to have done it.
+    pub fn satisfies(&self, set: &PartySet, done: impl Fn(&str) -> bool, done_in_role: impl Fn(&str) -> usize) -> bool {
+        let complete = |r: &PartyRef| match r {
+            PartyRef::Any => !self.identities.is_empty() && self.identities.keys().all(|m| done(m)),
+            PartyRef::One(name) | PartyRef::Each(name) => match self.agreement.party(name).map(|p| &p.kind) {
+                Some(PartyKind::Single { .. }) => done(name),
+                Some(PartyKind::Group(members)) => !members.is_empty() && members.iter().all(|m| done(m)),
+                Some(PartyKind::Many) => {
+                    let members = self.members.get(name.as_str()).map_or(0, |m| m.len());
+                    members > 0 && done_in_role(name) == members
+                }
+                None => false,
+            },
+        };
+        let started = |r: &PartyRef| match r {
+            PartyRef::Any => self.identities.keys().any(|m| done(m)),
+            PartyRef::One(name) | PartyRef::Each(name) => match self.agreement.party(name).map(|p| &p.kind) {
+                Some(PartyKind::Single { .. }) => done(name),
+                Some(PartyKind::Group(members)) => members.iter().any(|m| done(m)),
+                Some(PartyKind::Many) => done_in_role(name) > 0,
+                None => false,
+            },
+        };
         match set.mode {
-            SetMode::AllOf => set.members.iter().all(|r| {
-                let who = self.resolve(r);
-                !who.is_empty() && who.iter().all(|m| done(m))
-            }),
-            SetMode::AnyOf => self.resolve_set(set).iter().any(|m| done(m)),
+            SetMode::AllOf => set.members.iter().all(complete),
+            SetMode::AnyOf => set.members.iter().any(started),
         }
     }
 

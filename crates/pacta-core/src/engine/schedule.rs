@@ -35,7 +35,7 @@ pub fn deadline_rules(agreement: &Agreement) -> Vec<DeadlineRule<'_>> {
     out
 }
 
-impl Txn {
+impl Txn<'_> {
     pub fn is_scheduled(&self, purpose: &DeadlinePurpose) -> bool {
         self.state.deadlines.values().any(|d| &d.purpose == purpose && !matches!(d.status, DeadlineStatus::Cancelled(_)))
     }

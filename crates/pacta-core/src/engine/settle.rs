@@ -24,9 +24,15 @@ pub enum Mode {
 
 const MAX_ROUNDS: usize = 10_000;
 
-impl Txn {
+impl Txn<'_> {
     pub fn settle(&mut self, mode: Mode) -> Outcome {
+        // The last settling reached a fixed point; if nothing a rule reads has
+        // changed since, there is nothing to do. This keeps a deposit O(1).
+        if !self.facts_changed {
+            return Ok(());
+        }
         for _ in 0..MAX_ROUNDS {
+            self.facts_changed = false;
             let mut progress = self.mark_met_deadlines();
             progress |= self.schedule_due_anchors()?;
             progress |= self.end_waivers();
@@ -34,6 +40,7 @@ impl Txn {
             progress |= self.fire_when_rules(mode)?;
             progress |= self.run_owed_actions();
             if !progress {
+                self.facts_changed = false;
                 return Ok(());
             }
         }
@@ -160,7 +167,7 @@ impl Txn {
     }
 }
 
-impl Txn {
+impl Txn<'_> {
     /// Runs each owed action whose accounts are no longer held. One that still
     /// cannot act (the settlement left nothing) is recorded as blocked for good.
     fn run_owed_actions(&mut self) -> bool {

@@ -40,6 +40,18 @@ pub struct Signature {
 pub struct Counterparts {
     pub terms: Terms,
     pub signatures: OrdMap<String, Signature>,
+    /// How many members of each `many` role have signed, so completeness is O(1).
+    pub by_role: OrdMap<String, usize>,
+}
+
+/// Every copy of one document received so far.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Deliveries {
+    pub by: OrdMap<String, Delivery>,
+    /// How many members of each `many` role have delivered, so completeness is O(1).
+    pub by_role: OrdMap<String, usize>,
+    pub first_at: Option<Timestamp>,
+    pub last_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +148,7 @@ pub struct State {
     pub identities: OrdMap<String, Identity>,
     /// Members of each `many` role, in the order they joined.
     pub members: OrdMap<String, Vector<String>>,
-    pub deliveries: OrdMap<String, OrdMap<String, Delivery>>,
+    pub deliveries: OrdMap<String, Deliveries>,
     pub counterparts: OrdMap<String, Counterparts>,
     pub executed: OrdMap<String, Execution>,
     pub occurred: OrdMap<String, Timestamp>,
@@ -234,6 +246,11 @@ impl State {
         }
     }
 
+    /// The role of a member of a `many` role; `None` for single parties.
+    pub fn member_role(&self, identity: &str) -> Option<String> {
+        self.identities.get(identity).filter(|i| i.role != identity).map(|i| i.role.clone())
+    }
+
     fn bump_id(&mut self, id: u64) {
         assert!(id >= self.next_id, "ids are handed out in increasing order");
         self.next_id = id + 1;
@@ -272,16 +289,26 @@ pub fn evolve(state: &mut State, event: &Event) {
             }
         }
         EventKind::Delivered { document, by, sha256 } => {
-            let delivery = Delivery { at, sha256: *sha256 };
-            state.deliveries.entry(document.clone()).or_default().insert(by.clone(), delivery);
+            let role = state.member_role(by);
+            let entry = state.deliveries.entry(document.clone()).or_default();
+            assert!(entry.by.insert(by.clone(), Delivery { at, sha256: *sha256 }).is_none(), "a party delivers a document once");
+            if let Some(role) = role {
+                *entry.by_role.entry(role).or_insert(0) += 1;
+            }
+            entry.first_at = Some(entry.first_at.map_or(at, |t| t.min(at)));
+            entry.last_at = Some(entry.last_at.map_or(at, |t| t.max(at)));
         }
         EventKind::Signed { instrument, signer, terms, signature } => {
+            let role = state.member_role(signer);
             let entry = state
                 .counterparts
                 .entry(instrument.clone())
-                .or_insert_with(|| Counterparts { terms: terms.clone(), signatures: OrdMap::new() });
+                .or_insert_with(|| Counterparts { terms: terms.clone(), signatures: OrdMap::new(), by_role: OrdMap::new() });
             assert_eq!(&entry.terms, terms, "counterparts are over the same terms");
-            entry.signatures.insert(signer.clone(), Signature { at, signature: *signature });
+            assert!(entry.signatures.insert(signer.clone(), Signature { at, signature: *signature }).is_none(), "a party signs a counterpart once");
+            if let Some(role) = role {
+                *entry.by_role.entry(role).or_insert(0) += 1;
+            }
         }
         EventKind::Executed { instrument, signers } => {
             let gathered = state.counterparts.remove(instrument).expect("an executed instrument has counterparts");

@@ -45,34 +45,59 @@ impl std::error::Error for Rejection {}
 
 pub type Outcome = Result<(), Rejection>;
 
-#[derive(Clone)]
-pub struct Txn {
-    pub state: State,
+pub struct Txn<'s> {
+    /// The state being changed: a scratch copy, or the live state when the
+    /// command cannot fail after its first event (see `engine::run`).
+    pub state: &'s mut State,
     pub events: Vec<Event>,
     /// The instant stamped on emitted events.
     pub at: Timestamp,
+    /// Whether an event since the last settling could change what a rule sees.
+    pub facts_changed: bool,
 }
 
-impl Txn {
-    pub fn new(state: State, at: Timestamp) -> Txn {
-        Txn { state, events: Vec::new(), at }
+impl<'s> Txn<'s> {
+    pub fn new(state: &'s mut State, at: Timestamp) -> Txn<'s> {
+        Txn { state, events: Vec::new(), at, facts_changed: false }
     }
 
     pub fn emit(&mut self, kind: EventKind) {
+        self.facts_changed |= changes_facts(&kind);
         let event = Event { at: self.at, kind };
         evolve(&mut self.state, &event);
         self.events.push(event);
     }
 
     /// Runs `step`; if it fails, undoes everything it emitted and returns the error.
-    pub fn attempt(&mut self, step: impl FnOnce(&mut Txn) -> Outcome) -> Outcome {
+    pub fn attempt(&mut self, step: impl FnOnce(&mut Txn<'s>) -> Outcome) -> Outcome {
         let saved_state = self.state.clone();
         let saved_len = self.events.len();
         let result = step(self);
         if result.is_err() {
-            self.state = saved_state;
+            *self.state = saved_state;
             self.events.truncate(saved_len);
         }
         result
     }
+}
+
+/// Whether an event can change a condition, a deadline's status, an anchor, a
+/// hold or a membership: anything `settle` reads. The events listed only record
+/// money moving or words exchanged; every other event counts as a change, so a
+/// new kind of event is re-checked until someone decides otherwise.
+fn changes_facts(kind: &EventKind) -> bool {
+    !matches!(
+        kind,
+        EventKind::Posted(_)
+            | EventKind::Signed { .. }
+            | EventKind::Notified { .. }
+            | EventKind::NoticeSent { .. }
+            | EventKind::NoticeGiven { .. }
+            | EventKind::ArbitrationReferred { .. }
+            | EventKind::CourtOrderObeyed { .. }
+            | EventKind::Accrued { .. }
+            // A new member can only make an `each` condition harder to meet, and
+            // settling only acts on conditions that have become true.
+            | EventKind::Joined { .. }
+    )
 }

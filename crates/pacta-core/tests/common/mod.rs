@@ -168,7 +168,7 @@ pub fn rejected(state: &mut State, command: Command) -> &'static str {
 /// Three purchasers join and deposit 300,000.00, 200,000.00 and 100,000.00.
 pub fn funded_escrow() -> State {
     let mut state = open(escrow());
-    for (member, amount) in [("alpha", "300,000.00"), ("beta", "200,000.00"), ("gamma", "100,000.00")] {
+    for member in ["alpha", "beta", "gamma"] {
         let join = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: format!("{member} fund"), public_key: key_of(member) };
         ok(&mut state, cmd("2005-08-19T10:00:00-04:00", "agent", join));
     }

@@ -6,7 +6,7 @@ use crate::engine::txn::{Outcome, Rejection, Txn};
 use crate::ledger::{Cause, LedgerAccount};
 use crate::money::Money;
 
-pub fn deposit(txn: &mut Txn, actor: &str, account: &str, amount: Money) -> Outcome {
+pub fn deposit(txn: &mut Txn<'_>, actor: &str, account: &str, amount: Money) -> Outcome {
     let Some(declared) = txn.state.agreement.account(account).cloned() else {
         return Err(Rejection::new("unknown_account", format!("no account `{account}` in this agreement")));
     };
@@ -35,7 +35,7 @@ pub fn deposit(txn: &mut Txn, actor: &str, account: &str, amount: Money) -> Outc
     txn.post(LedgerAccount::outside(actor), LedgerAccount::custody(account, Some(actor)), amount, cause)
 }
 
-impl Txn {
+impl Txn<'_> {
     /// A closed account takes no more money: nothing in the agreement could ever move it out.
     fn check_movable_for_deposit(&self, account: &str) -> Outcome {
         match self.state.closed.get(account) {

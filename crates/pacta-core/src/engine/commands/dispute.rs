@@ -10,7 +10,7 @@ use crate::engine::event::EventKind;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 use crate::ledger::{Cause, HoldStatus, LedgerAccount};
 
-pub fn dispute(txn: &mut Txn, actor: &str, reason: &str) -> Outcome {
+pub fn dispute(txn: &mut Txn<'_>, actor: &str, reason: &str) -> Outcome {
     let agreement = Arc::clone(&txn.state.agreement);
     let rules: Vec<_> = agreement
         .clauses
@@ -39,7 +39,7 @@ pub fn dispute(txn: &mut Txn, actor: &str, reason: &str) -> Outcome {
 }
 
 pub fn court_order(
-    txn: &mut Txn,
+    txn: &mut Txn<'_>,
     actor: &str,
     court: &str,
     account: &str,
@@ -71,7 +71,7 @@ pub fn court_order(
     Ok(())
 }
 
-pub fn deposit_with_court(txn: &mut Txn, actor: &str, account: &str) -> Outcome {
+pub fn deposit_with_court(txn: &mut Txn<'_>, actor: &str, account: &str) -> Outcome {
     let Some((clause, court)) = find_rule(txn, |rule| match rule {
         Rule::CourtDeposit { by, account: a, court } if by == actor && a == account => Some(court.clone()),
         _ => None,
@@ -98,7 +98,7 @@ pub fn deposit_with_court(txn: &mut Txn, actor: &str, account: &str) -> Outcome 
 }
 
 /// Ends the pending hold on `account`, if any, provided `allowed` accepts how the hold may be released.
-fn lift_hold(txn: &mut Txn, account: &str, status: HoldStatus, allowed: impl Fn(&[HoldRelease]) -> bool) -> Outcome {
+fn lift_hold(txn: &mut Txn<'_>, account: &str, status: HoldStatus, allowed: impl Fn(&[HoldRelease]) -> bool) -> Outcome {
     let Some(hold) = txn.state.ledger.pending_hold(account).cloned() else { return Ok(()) };
     let until = txn.state.agreement.hold_rule(account).map(|(_, u)| u.to_vec()).unwrap_or_default();
     if !allowed(&until) {
@@ -108,7 +108,7 @@ fn lift_hold(txn: &mut Txn, account: &str, status: HoldStatus, allowed: impl Fn(
     Ok(())
 }
 
-impl Txn {
+impl Txn<'_> {
     pub fn resolve_disputes(&mut self, how: &str) {
         let open: Vec<u64> = self.state.disputes.iter().filter(|(_, d)| d.resolved.is_none()).map(|(id, _)| *id).collect();
         for id in open {

@@ -7,7 +7,7 @@ use crate::agreement::PartyKind;
 use crate::engine::event::EventKind;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 
-pub fn join(txn: &mut Txn, actor: &str, role: &str, member: &str, legal_name: &str, public_key: &[u8; 32]) -> Outcome {
+pub fn join(txn: &mut Txn<'_>, actor: &str, role: &str, member: &str, legal_name: &str, public_key: &[u8; 32]) -> Outcome {
     let agreement = &txn.state.agreement;
     let admits = match agreement.escrow_agent() {
         Some(agent) => agent.name == actor,

@@ -16,7 +16,7 @@ use super::command::{Command, CommandKind};
 use super::txn::{Outcome, Rejection, Txn};
 use crate::agreement::Rule;
 
-pub fn apply(txn: &mut Txn, command: &Command) -> Outcome {
+pub fn apply(txn: &mut Txn<'_>, command: &Command) -> Outcome {
     if let Some((at, clause, reason)) = &txn.state.terminated {
         if command.kind != CommandKind::Tick {
             let message = format!("the agreement terminated under §{clause} on {}: {reason}", txn.state.local_day(*at));
@@ -49,7 +49,7 @@ pub fn apply(txn: &mut Txn, command: &Command) -> Outcome {
 }
 
 /// The first rule (with its clause number) that `pick` accepts.
-fn find_rule<T>(txn: &Txn, pick: impl Fn(&Rule) -> Option<T>) -> Option<(String, T)> {
+fn find_rule<T>(txn: &Txn<'_>, pick: impl Fn(&Rule) -> Option<T>) -> Option<(String, T)> {
     txn.state.agreement.rules().find_map(|(clause, rule)| pick(rule).map(|t| (clause.number.clone(), t)))
 }
 

@@ -5,7 +5,7 @@ use crate::agreement::{NoticeGiven, Rule};
 use crate::engine::event::EventKind;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 
-pub fn send(txn: &mut Txn, actor: &str, to: &str, method: &str, subject: &str) -> Outcome {
+pub fn send(txn: &mut Txn<'_>, actor: &str, to: &str, method: &str, subject: &str) -> Outcome {
     if !txn.state.identities.contains_key(to) {
         return Err(Rejection::new("unknown_party", format!("`{to}` is not a party to this agreement")));
     }
@@ -39,7 +39,7 @@ pub fn send(txn: &mut Txn, actor: &str, to: &str, method: &str, subject: &str) -
     Ok(())
 }
 
-pub fn acknowledge(txn: &mut Txn, actor: &str, id: u64) -> Outcome {
+pub fn acknowledge(txn: &mut Txn<'_>, actor: &str, id: u64) -> Outcome {
     let Some(notice) = txn.state.notices.get(&id) else {
         return Err(Rejection::new("unknown_notice", format!("no notice {id}")));
     };

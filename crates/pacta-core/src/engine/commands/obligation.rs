@@ -8,7 +8,7 @@ use crate::engine::txn::{Outcome, Rejection, Txn};
 use crate::ledger::{Cause, LedgerAccount};
 use crate::money::Money;
 
-pub fn report(txn: &mut Txn, actor: &str, event: &str) -> Outcome {
+pub fn report(txn: &mut Txn<'_>, actor: &str, event: &str) -> Outcome {
     let Some(declared) = txn.state.agreement.event(event) else {
         return Err(Rejection::new("unknown_event", format!("no event `{event}` in this agreement")));
     };
@@ -22,7 +22,7 @@ pub fn report(txn: &mut Txn, actor: &str, event: &str) -> Outcome {
     Ok(())
 }
 
-pub fn pay(txn: &mut Txn, actor: &str, name: &str, to: &str, amount: Money) -> Outcome {
+pub fn pay(txn: &mut Txn<'_>, actor: &str, name: &str, to: &str, amount: Money) -> Outcome {
     let Some((clause, obligation)) = find_rule(txn, |rule| match rule {
         Rule::Obligation(o) if o.name == name => Some(o.clone()),
         _ => None,
@@ -43,7 +43,7 @@ pub fn pay(txn: &mut Txn, actor: &str, name: &str, to: &str, amount: Money) -> O
     Ok(())
 }
 
-fn check_payment(txn: &Txn, actor: &str, obligation: &Obligation, to: &str, amount: Money, clause: &str) -> Outcome {
+fn check_payment(txn: &Txn<'_>, actor: &str, obligation: &Obligation, to: &str, amount: Money, clause: &str) -> Outcome {
     if obligation.payer != actor {
         return Err(not_permitted(format!("obligation `{}` is paid by `{}`, not `{actor}`", obligation.name, obligation.payer)));
     }

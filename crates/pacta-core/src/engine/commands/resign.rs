@@ -6,7 +6,7 @@ use crate::agreement::Rule;
 use crate::engine::event::EventKind;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 
-pub fn resign(txn: &mut Txn, actor: &str) -> Outcome {
+pub fn resign(txn: &mut Txn<'_>, actor: &str) -> Outcome {
     let Some((clause, resignation)) = find_rule(txn, |rule| match rule {
         Rule::Resignation(r) if r.agent == actor => Some(r.clone()),
         _ => None,

@@ -47,7 +47,7 @@ fn spec(agreement: &Agreement, name: &str) -> Option<Spec> {
     })
 }
 
-pub fn sign(txn: &mut Txn, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64]) -> Outcome {
+pub fn sign(txn: &mut Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64]) -> Outcome {
     let agreement = Arc::clone(&txn.state.agreement);
     let Some(spec) = spec(&agreement, instrument) else {
         return Err(Rejection::new("unknown_instrument", format!("nothing named `{instrument}` can be signed under this agreement")));
@@ -55,8 +55,10 @@ pub fn sign(txn: &mut Txn, actor: &str, instrument: &str, terms: &Terms, signatu
     check_signable(txn, actor, instrument, terms, &spec)?;
     verify(txn, actor, instrument, terms, signature)?;
     txn.emit(EventKind::Signed { instrument: instrument.into(), signer: actor.into(), terms: terms.clone(), signature: *signature });
-    let signed = |who: &str| txn.state.counterparts.get(instrument).is_some_and(|c| c.signatures.contains_key(who));
-    if !txn.state.satisfies(&spec.signed_by, signed) {
+    let gathered = &txn.state.counterparts[instrument];
+    let signed = |who: &str| gathered.signatures.contains_key(who);
+    let signed_in_role = |role: &str| gathered.by_role.get(role).copied().unwrap_or(0);
+    if !txn.state.satisfies(&spec.signed_by, signed, signed_in_role) {
         return Ok(());
     }
     // Signers in the order they signed, which is how the instrument came to be executed.
@@ -68,7 +70,7 @@ pub fn sign(txn: &mut Txn, actor: &str, instrument: &str, terms: &Terms, signatu
     on_executed(txn, instrument, terms, &spec)
 }
 
-fn check_signable(txn: &Txn, actor: &str, instrument: &str, terms: &Terms, spec: &Spec) -> Outcome {
+fn check_signable(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, spec: &Spec) -> Outcome {
     if !txn.state.is_in(&spec.signed_by, actor) {
         return Err(not_permitted(format!("`{actor}` is not a required signer of `{instrument}`")));
     }
@@ -106,7 +108,7 @@ fn check_signable(txn: &Txn, actor: &str, instrument: &str, terms: &Terms, spec:
     Ok(())
 }
 
-fn verify(txn: &Txn, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64]) -> Outcome {
+fn verify(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64]) -> Outcome {
     let Some(public_key) = txn.state.identities.get(actor).and_then(|i| i.public_key) else {
         return Err(Rejection::new("no_key", format!("`{actor}` has no registered public key, so cannot sign")));
     };
@@ -118,7 +120,7 @@ fn verify(txn: &Txn, actor: &str, instrument: &str, terms: &Terms, signature: &[
     Ok(())
 }
 
-fn on_executed(txn: &mut Txn, instrument: &str, terms: &Terms, spec: &Spec) -> Outcome {
+fn on_executed(txn: &mut Txn<'_>, instrument: &str, terms: &Terms, spec: &Spec) -> Outcome {
     match (spec.kind, terms) {
         (Kind::Plain, _) => Ok(()),
         (Kind::Settlement, Terms::Directions(directions)) => settle_dispute(txn, instrument, directions),
@@ -136,14 +138,14 @@ fn on_executed(txn: &mut Txn, instrument: &str, terms: &Terms, spec: &Spec) -> O
 }
 
 /// The account a settlement instrument would release: the one held by a rule it releases.
-fn held_account(txn: &Txn, instrument: &str) -> Option<(String, u64, String)> {
+fn held_account(txn: &Txn<'_>, instrument: &str) -> Option<(String, u64, String)> {
     txn.state.ledger.holds().filter(|h| h.status == HoldStatus::Pending).find_map(|hold| {
         let (clause, until) = txn.state.agreement.hold_rule(&hold.account)?;
         until.iter().any(|r| matches!(r, HoldRelease::Signed(i) if i == instrument)).then(|| (hold.account.clone(), hold.id, clause.to_string()))
     })
 }
 
-fn settle_dispute(txn: &mut Txn, instrument: &str, directions: &[crate::consent::Direction]) -> Outcome {
+fn settle_dispute(txn: &mut Txn<'_>, instrument: &str, directions: &[crate::consent::Direction]) -> Outcome {
     let (account, hold, clause) = held_account(txn, instrument).ok_or_else(|| Rejection::new("nothing_to_settle", "no funds are held"))?;
     txn.emit(EventKind::HoldSettled { id: hold, status: HoldStatus::Voided });
     let fact = txn.state.facts(&crate::agreement::Condition::Signed(instrument.into()));
@@ -156,7 +158,7 @@ fn settle_dispute(txn: &mut Txn, instrument: &str, directions: &[crate::consent:
     Ok(())
 }
 
-fn amend(txn: &mut Txn, source_sha256: [u8; 32], agreement: &Arc<Agreement>) -> Outcome {
+fn amend(txn: &mut Txn<'_>, source_sha256: [u8; 32], agreement: &Arc<Agreement>) -> Outcome {
     check_continuity(txn, agreement)?;
     let version = txn.state.version + 1;
     txn.emit(EventKind::Amended { version, source_sha256, agreement: Arc::clone(agreement) });
@@ -176,7 +178,7 @@ fn amend(txn: &mut Txn, source_sha256: [u8; 32], agreement: &Arc<Agreement>) -> 
 
 /// An amendment continues from the current state, so it must keep every party,
 /// role and account that state refers to.
-fn check_continuity(txn: &Txn, new: &Agreement) -> Outcome {
+fn check_continuity(txn: &Txn<'_>, new: &Agreement) -> Outcome {
     let old = &txn.state.agreement;
     for party in &old.parties {
         let kept = new.party(&party.name).is_some_and(|p| std::mem::discriminant(&p.kind) == std::mem::discriminant(&party.kind));
@@ -195,7 +197,7 @@ fn check_continuity(txn: &Txn, new: &Agreement) -> Outcome {
     Ok(())
 }
 
-fn appoint(txn: &mut Txn, legal_name: &str, public_key: &[u8; 32]) -> Outcome {
+fn appoint(txn: &mut Txn<'_>, legal_name: &str, public_key: &[u8; 32]) -> Outcome {
     let Some((_, resignation)) = txn.state.agreement.rules().find_map(|(c, r)| match r {
         Rule::Resignation(res) => Some((c.number.clone(), res.clone())),
         _ => None,

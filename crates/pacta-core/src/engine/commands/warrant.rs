@@ -12,7 +12,7 @@ use crate::engine::txn::{Outcome, Rejection, Txn};
 use crate::ledger::{Cause, LedgerAccount};
 use crate::money::{Currency, Money};
 
-fn declared(txn: &Txn, name: &str) -> Result<(String, Warrant), Rejection> {
+fn declared(txn: &Txn<'_>, name: &str) -> Result<(String, Warrant), Rejection> {
     find_rule(txn, |rule| match rule {
         Rule::Warrant(w) if w.name == name => Some(w.clone()),
         _ => None,
@@ -20,7 +20,7 @@ fn declared(txn: &Txn, name: &str) -> Result<(String, Warrant), Rejection> {
     .ok_or_else(|| Rejection::new("unknown_warrant", format!("no warrant `{name}` in this agreement")))
 }
 
-pub fn issue(txn: &mut Txn, actor: &str, name: &str, allocation: &[(String, u64)]) -> Outcome {
+pub fn issue(txn: &mut Txn<'_>, actor: &str, name: &str, allocation: &[(String, u64)]) -> Outcome {
     let (clause, warrant) = declared(txn, name)?;
     if warrant.issuer != actor {
         return Err(not_permitted(format!("warrant `{name}` is issued by `{}`, not `{actor}`", warrant.issuer)));
@@ -40,7 +40,7 @@ pub fn issue(txn: &mut Txn, actor: &str, name: &str, allocation: &[(String, u64)
 }
 
 /// A warrant to one holder takes all the shares; a warrant to a group must say who gets how many.
-fn allocate(txn: &Txn, warrant: &Warrant, given: &[(String, u64)]) -> Result<Vec<(String, u64)>, Rejection> {
+fn allocate(txn: &Txn<'_>, warrant: &Warrant, given: &[(String, u64)]) -> Result<Vec<(String, u64)>, Rejection> {
     // Resolve first: `to holder` may name a group, which must be allocated.
     let holders = txn.state.resolve(&warrant.holder);
     if let ([only], true) = (holders.as_slice(), given.is_empty()) {
@@ -63,7 +63,7 @@ fn allocate(txn: &Txn, warrant: &Warrant, given: &[(String, u64)]) -> Result<Vec
     Ok(given.to_vec())
 }
 
-pub fn exercise(txn: &mut Txn, actor: &str, name: &str, shares: u64) -> Outcome {
+pub fn exercise(txn: &mut Txn<'_>, actor: &str, name: &str, shares: u64) -> Outcome {
     let (clause, warrant) = declared(txn, name)?;
     check_restrictions(txn, actor)?;
     let state = &txn.state.warrants[name];
@@ -86,7 +86,7 @@ pub fn exercise(txn: &mut Txn, actor: &str, name: &str, shares: u64) -> Outcome 
     Ok(())
 }
 
-fn check_restrictions(txn: &Txn, actor: &str) -> Outcome {
+fn check_restrictions(txn: &Txn<'_>, actor: &str) -> Outcome {
     let blocked = find_rule(txn, |rule| match rule {
         Rule::MayNot { who, act: Restriction::ExerciseWarrants, before } if txn.state.is_in(who, actor) && !txn.state.holds(before) => {
             Some(describe_condition(before))

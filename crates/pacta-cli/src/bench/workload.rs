@@ -1,0 +1,65 @@
+//! The escrow workload: commands for many offerings, signed ahead of time.
+
+use std::sync::Arc;
+
+use pacta_core::agreement::Agreement;
+use pacta_core::consent::{demo_keys, demo_signing_key, ConsentScope, Terms};
+use pacta_core::engine::{self, Command, CommandKind, Event, State};
+use pacta_core::money::Money;
+
+pub struct Offering {
+    pub state: State,
+    pub opened: Vec<Event>,
+    pub commands: Vec<Command>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Release,
+    Refund,
+}
+
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().expect("workload instants are valid")
+}
+
+/// `offerings` instances of `agreement` (the seed escrow), each with `purchasers` members.
+pub fn escrow(agreement: &Agreement, offerings: usize, purchasers: usize, ending: Ending) -> Vec<Offering> {
+    let agreement = Arc::new(agreement.clone());
+    (0..offerings).map(|i| offering(&agreement, i, purchasers, ending)).collect()
+}
+
+fn offering(agreement: &Arc<Agreement>, index: usize, purchasers: usize, ending: Ending) -> Offering {
+    let id = format!("escrow-{index}");
+    let (state, opened) =
+        engine::open(&id, (**agreement).clone(), [0; 32], demo_keys(agreement), at("2005-08-19T04:00:00Z")).expect("the seed escrow opens");
+    let members: Vec<String> = (0..purchasers).map(|p| format!("p{p}")).collect();
+    let mut commands = Vec::with_capacity(purchasers * 4 + 4);
+    let mut push = |actor: &str, time: &str, kind: CommandKind| commands.push(Command { at: at(time), actor: actor.to_string(), kind });
+    for member in &members {
+        // The same demo key for every member keeps set-up fast; the engine verifies each signature all the same.
+        let public_key = demo_signing_key("member").verifying_key().to_bytes();
+        push("agent", "2005-08-19T14:00:00Z", CommandKind::Join { role: "purchaser".into(), member: member.clone(), legal_name: member.clone(), public_key });
+    }
+    // Deposits share the offering's limit evenly, so every workload size stays within it.
+    let limit = agreement.account("escrow").and_then(|a| a.limit).map_or(i64::MAX, |m| m.minor);
+    let amount = Money::from_minor((limit / purchasers.max(1) as i64).min(100_000_000));
+    for member in &members {
+        push(member, "2005-08-19T15:00:00Z", CommandKind::Deposit { account: "escrow".into(), amount });
+    }
+    if ending == Ending::Refund {
+        return Offering { state, opened, commands };
+    }
+    push("nir", "2005-08-22T15:00:00Z", CommandKind::Deliver { document: "nir_waiver".into(), sha256: [1; 32] });
+    for who in std::iter::once("company").chain(members.iter().map(String::as_str)) {
+        push(who, "2005-08-23T15:00:00Z", CommandKind::Deliver { document: "signature_pages".into(), sha256: [2; 32] });
+    }
+    push("company", "2005-08-23T16:00:00Z", CommandKind::Deliver { document: "closing_documents".into(), sha256: [3; 32] });
+    for who in std::iter::once("company").chain(members.iter().map(String::as_str)) {
+        let key = if who == "company" { demo_signing_key("company") } else { demo_signing_key("member") };
+        let scope = ConsentScope { agreement_id: &id, version: 1, instrument: "release_notice", signer: who, terms_digest: Terms::AsWritten.digest() };
+        let signature = scope.sign(&key);
+        push(who, "2005-08-24T15:00:00Z", CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature });
+    }
+    Offering { state, opened, commands }
+}
