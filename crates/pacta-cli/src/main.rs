@@ -14,6 +14,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: bench::alloc::Counting = bench::alloc::Counting;
+
 #[derive(Parser)]
 #[command(name = "pacta", version, about = "Financing agreements as code: escrows, note purchases, warrants")]
 struct Cli {
@@ -52,6 +55,12 @@ enum Command {
         offerings: usize,
         #[arg(long, default_value_t = 100)]
         purchasers: usize,
+        /// Print JSON (save it as a baseline).
+        #[arg(long)]
+        json: bool,
+        /// Compare with a saved `--json` run, as ratios to each run's own reference.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
     },
 }
 
@@ -61,7 +70,7 @@ fn main() -> ExitCode {
         Command::Check { files } => cmd::check::run(&files),
         Command::Fmt { file, write } => cmd::fmt::run(&file, write),
         Command::Simulate { agreement, scenario, json, why } => cmd::simulate::run(&agreement, &scenario, json, why),
-        Command::Bench { offerings, purchasers } => cmd::bench::run(offerings, purchasers),
+        Command::Bench { offerings, purchasers, json, baseline } => cmd::bench::run(offerings, purchasers, json, baseline.as_deref()),
     };
     match result {
         Ok(code) => code,

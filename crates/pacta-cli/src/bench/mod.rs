@@ -9,6 +9,7 @@
 //! made before timing starts: signing is the client's work; verifying is the
 //! engine's, and is timed.
 
+pub mod alloc;
 pub mod workload;
 
 use std::time::Instant;
@@ -52,4 +53,55 @@ pub fn replay(journals: &[Vec<engine::Event>]) -> Measurement {
         std::hint::black_box(state);
     }
     Measurement { name: "journal replay", items: events, unit: "events", seconds: started.elapsed().as_secs_f64() }
+}
+
+/// The reference every run measures first: raw Ed25519 `verify_strict` on this
+/// core. Figures are compared as ratios to it, so a slower or busier machine does
+/// not look like a slower engine.
+pub fn reference_verify(count: u64) -> Measurement {
+    use pacta_core::consent::{demo_signing_key, ConsentScope, Terms};
+    let key = demo_signing_key("reference");
+    let public = key.verifying_key().to_bytes();
+    let scope = ConsentScope { agreement_id: "reference", version: 1, instrument: "release_notice", signer: "reference", terms_digest: Terms::AsWritten.digest() };
+    let signature = scope.sign(&key);
+    let started = Instant::now();
+    for _ in 0..count {
+        assert!(std::hint::black_box(&scope).verify(&public, &signature));
+    }
+    Measurement { name: "reference: Ed25519 verify_strict", items: count, unit: "verifications", seconds: started.elapsed().as_secs_f64() }
+}
+
+/// Every open escrow's refund deadline passes: one `Tick` per escrow just after
+/// its due instant, each firing §1.7 and refunding its depositors.
+pub fn deadline_sweep(offerings: &[workload::Offering]) -> Measurement {
+    let mut states: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
+    for (offering, state) in offerings.iter().zip(states.iter_mut()) {
+        for command in &offering.commands {
+            assert!(engine::execute(state, command).outcome.is_ok(), "the workload is valid");
+        }
+    }
+    let after: jiff::Timestamp = "2005-09-03T04:00:00Z".parse().expect("a valid instant");
+    let started = Instant::now();
+    for state in states.iter_mut() {
+        let tick = engine::Command { at: after, actor: "agent".into(), kind: engine::CommandKind::Tick };
+        let decision = engine::execute(state, &tick);
+        assert!(state.ledger.custody_total("escrow").is_zero(), "the sweep refunds: {:?}", decision.outcome);
+    }
+    Measurement { name: "deadline sweep: escrows refunded", items: offerings.len() as u64, unit: "escrows", seconds: started.elapsed().as_secs_f64() }
+}
+
+/// Heap bytes per open depositor position: escrows whose purchasers joined and
+/// deposited, measured as the live heap they add (the journal is not kept).
+pub fn memory_per_position(offerings: &[workload::Offering]) -> Measurement {
+    let before = alloc::live_bytes();
+    let mut states: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
+    for (offering, state) in offerings.iter().zip(states.iter_mut()) {
+        for command in &offering.commands {
+            engine::execute(state, command);
+        }
+    }
+    let bytes = alloc::live_bytes().saturating_sub(before);
+    let positions: u64 = offerings.iter().map(|o| o.commands.len() as u64 / 2).sum();
+    std::hint::black_box(&states);
+    Measurement { name: "memory per open depositor position", items: bytes / positions.max(1), unit: "bytes", seconds: 0.0 }
 }

@@ -6,10 +6,10 @@ use crate::bench::{self, workload, Measurement};
 
 const ESCROW: &str = include_str!("../../../../agreements/escrow.pact");
 
-pub fn run(offerings: usize, purchasers: usize) -> anyhow::Result<ExitCode> {
+pub fn run(offerings: usize, purchasers: usize, json: bool, baseline: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     let compiled = pacta_lang::compile(ESCROW);
     let agreement = compiled.agreement.ok_or_else(|| anyhow::anyhow!("the seed escrow does not compile"))?;
-    let mut rows: Vec<Measurement> = Vec::new();
+    let mut rows: Vec<Measurement> = vec![bench::reference_verify(20_000)];
 
     let release = workload::escrow(&agreement, offerings, purchasers, workload::Ending::Release);
     let (measured, _) = bench::engine_alone(&release);
@@ -21,11 +21,47 @@ pub fn run(offerings: usize, purchasers: usize) -> anyhow::Result<ExitCode> {
 
     let journals = journals(&release);
     rows.push(bench::replay(&journals));
+    drop(journals);
+    drop(release);
 
-    for row in &rows {
-        println!("{:<62} {:>12.0} {}/s  ({} {} in {:.3} s)", row.name, row.per_second(), row.unit, row.items, row.unit, row.seconds);
+    rows.push(bench::deadline_sweep(&refund));
+    drop(refund);
+    let positions = workload::escrow(&agreement, offerings, purchasers, workload::Ending::Refund);
+    let memory = bench::memory_per_position(&positions);
+
+    let reference = rows[0].per_second();
+    let previous = match baseline {
+        Some(path) => Some(load_baseline(path)?),
+        None => None,
+    };
+    if json {
+        let figures: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::json!({ "name": r.name, "unit": r.unit, "items": r.items, "seconds": r.seconds, "per_second": r.per_second(), "per_reference": r.per_second() / reference }))
+            .collect();
+        let report = serde_json::json!({ "offerings": offerings, "purchasers": purchasers, "figures": figures, "bytes_per_position": memory.items });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
     }
+    println!("{offerings} offerings x {purchasers} purchasers, one thread; ratios are to the reference measured in this run");
+    for row in &rows {
+        let ratio = row.per_second() / reference;
+        let change = previous
+            .as_ref()
+            .and_then(|b| b.iter().find(|(name, _)| name == row.name))
+            .map(|(_, before)| format!("  {:+.0}% vs baseline", (ratio / before - 1.0) * 100.0))
+            .unwrap_or_default();
+        println!("{:<62} {:>12.0} {}/s  {:>8.3} x reference{change}", row.name, row.per_second(), row.unit, ratio);
+    }
+    println!("{:<62} {:>12} bytes of heap per position (counted by the allocator)", memory.name, memory.items);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `(name, per_reference)` pairs from a saved `pacta bench --json` run.
+fn load_baseline(path: &std::path::Path) -> anyhow::Result<Vec<(String, f64)>> {
+    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let figures = value["figures"].as_array().ok_or_else(|| anyhow::anyhow!("{} has no figures", path.display()))?;
+    Ok(figures.iter().filter_map(|f| Some((f["name"].as_str()?.to_string(), f["per_reference"].as_f64()?))).collect())
 }
 
 /// The full journal of every offering, for the replay benchmark.
