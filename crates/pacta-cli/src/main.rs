@@ -49,6 +49,14 @@ enum Command {
         #[arg(long, value_name = "POSTING")]
         why: Option<u64>,
     },
+    /// Run the service: the HTTP API, durable journal and deadlines that fire themselves.
+    Serve(cmd::serve::ServeArgs),
+    /// Re-read a journal, recompute every hash and balance, and report the first entry that does not match.
+    Verify {
+        /// A SQLite file (PATH or sqlite://PATH) or a postgres://… URL.
+        #[arg(default_value = "pacta.db")]
+        database: String,
+    },
     /// Measure the engine's throughput on an escrow workload (see BENCHMARKS.md).
     Bench {
         #[arg(long, default_value_t = 1000)]
@@ -61,6 +69,9 @@ enum Command {
         /// Compare with a saved `--json` run, as ratios to each run's own reference.
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
+        /// Also measure durable throughput on this empty journal (`sqlite://FILE` or `postgres://…`).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
 }
 
@@ -70,7 +81,11 @@ fn main() -> ExitCode {
         Command::Check { files } => cmd::check::run(&files),
         Command::Fmt { file, write } => cmd::fmt::run(&file, write),
         Command::Simulate { agreement, scenario, json, why } => cmd::simulate::run(&agreement, &scenario, json, why),
-        Command::Bench { offerings, purchasers, json, baseline } => cmd::bench::run(offerings, purchasers, json, baseline.as_deref()),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Verify { database } => cmd::verify::run(&database),
+        Command::Bench { offerings, purchasers, json, baseline, database } => {
+            cmd::bench::run(cmd::bench::Options { offerings, purchasers, json, baseline: baseline.as_deref(), database: database.as_deref() })
+        }
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,7 @@
 //! engine's, and is timed.
 
 pub mod alloc;
+pub mod durable;
 pub mod workload;
 
 use std::time::Instant;

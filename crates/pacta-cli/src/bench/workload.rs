@@ -23,16 +23,17 @@ fn at(text: &str) -> jiff::Timestamp {
     text.parse().expect("workload instants are valid")
 }
 
-/// `offerings` instances of `agreement` (the seed escrow), each with `purchasers` members.
-pub fn escrow(agreement: &Agreement, offerings: usize, purchasers: usize, ending: Ending) -> Vec<Offering> {
+/// `offerings` instances of `agreement` (the seed escrow, whose source hashes to
+/// `source_sha256`), each with `purchasers` members.
+pub fn escrow(agreement: &Agreement, source_sha256: [u8; 32], offerings: usize, purchasers: usize, ending: Ending) -> Vec<Offering> {
     let agreement = Arc::new(agreement.clone());
-    (0..offerings).map(|i| offering(&agreement, i, purchasers, ending)).collect()
+    (0..offerings).map(|i| offering(&agreement, source_sha256, i, purchasers, ending)).collect()
 }
 
-fn offering(agreement: &Arc<Agreement>, index: usize, purchasers: usize, ending: Ending) -> Offering {
+fn offering(agreement: &Arc<Agreement>, source_sha256: [u8; 32], index: usize, purchasers: usize, ending: Ending) -> Offering {
     let id = format!("escrow-{index}");
-    let (state, opened) =
-        engine::open(&id, (**agreement).clone(), [0; 32], demo_keys(agreement), at("2005-08-19T04:00:00Z")).expect("the seed escrow opens");
+    let opened_at = at("2005-08-19T04:00:00Z");
+    let (state, opened) = engine::open(&id, (**agreement).clone(), source_sha256, demo_keys(agreement), opened_at).expect("the seed escrow opens");
     let members: Vec<String> = (0..purchasers).map(|p| format!("p{p}")).collect();
     let mut commands = Vec::with_capacity(purchasers * 4 + 4);
     let mut push = |actor: &str, time: &str, kind: CommandKind| commands.push(Command { at: at(time), actor: actor.to_string(), kind });

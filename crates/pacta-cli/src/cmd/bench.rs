@@ -6,16 +6,31 @@ use crate::bench::{self, workload, Measurement};
 
 const ESCROW: &str = include_str!("../../../../agreements/escrow.pact");
 
-pub fn run(offerings: usize, purchasers: usize, json: bool, baseline: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+pub struct Options<'a> {
+    pub offerings: usize,
+    pub purchasers: usize,
+    pub json: bool,
+    pub baseline: Option<&'a std::path::Path>,
+    /// Also measure durable throughput on this journal (a fresh SQLite file or an empty PostgreSQL database).
+    pub database: Option<&'a str>,
+}
+
+pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
+    let Options { offerings, purchasers, json, baseline, database } = options;
     let compiled = pacta_lang::compile(ESCROW);
     let agreement = compiled.agreement.ok_or_else(|| anyhow::anyhow!("the seed escrow does not compile"))?;
+    let source_sha256: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(ESCROW.as_bytes())).into();
     let mut rows: Vec<Measurement> = vec![bench::reference_verify(20_000)];
 
-    let release = workload::escrow(&agreement, offerings, purchasers, workload::Ending::Release);
+    let release = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Release);
     let (measured, _) = bench::engine_alone(&release);
     rows.push(Measurement { name: "engine alone: release workload (with Ed25519 verification)", ..measured });
 
-    let refund = workload::escrow(&agreement, offerings, purchasers, workload::Ending::Refund);
+    if let Some(url) = database {
+        rows.push(durable(url, &release)?);
+    }
+
+    let refund = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Refund);
     let (measured, _) = bench::engine_alone(&refund);
     rows.push(Measurement { name: "engine alone: join + deposit workload (no signatures)", ..measured });
 
@@ -26,7 +41,7 @@ pub fn run(offerings: usize, purchasers: usize, json: bool, baseline: Option<&st
 
     rows.push(bench::deadline_sweep(&refund));
     drop(refund);
-    let positions = workload::escrow(&agreement, offerings, purchasers, workload::Ending::Refund);
+    let positions = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Refund);
     let memory = bench::memory_per_position(&positions);
 
     let reference = rows[0].per_second();
@@ -55,6 +70,17 @@ pub fn run(offerings: usize, purchasers: usize, json: bool, baseline: Option<&st
     }
     println!("{:<62} {:>12} bytes of heap per position (counted by the allocator)", memory.name, memory.items);
     Ok(ExitCode::SUCCESS)
+}
+
+fn durable(url: &str, offerings: &[workload::Offering]) -> anyhow::Result<Measurement> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let store = pacta_store::Store::connect(url).await?;
+        store.migrate().await?;
+        anyhow::ensure!(store.agreement_ids().await?.is_empty(), "{url} already holds agreements: benchmark on an empty journal");
+        store.put_source(ESCROW).await?;
+        bench::durable::commands(&store, offerings).await
+    })
 }
 
 /// `(name, per_reference)` pairs from a saved `pacta bench --json` run.

@@ -1,7 +1,9 @@
 pub mod bench;
 pub mod check;
+pub mod serve;
 pub mod fmt;
 pub mod simulate;
+pub mod verify;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::words::describe;
+use pacta_core::engine::words::describe;
 use crate::scenario::run::Run;
 
 pub fn report(run: &Run) -> Value {

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use pacta_core::engine::DeadlineStatus;
 
-use super::words::{describe, local_time};
+use pacta_core::engine::words::{describe, local_time};
 use crate::scenario::run::Run;
 
 pub fn report(run: &Run) -> String {

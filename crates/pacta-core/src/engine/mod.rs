@@ -9,6 +9,7 @@
 //! - `actions`: what rules do (pay, refund, hold, notify, accrue, terminate, issue).
 //! - `deadlines`: letting time pass; every deadline fires at its due instant.
 //! - `conditions`, `parties`, `schedule`: reading the agreement against the state.
+//! - `words`: each event as a sentence, for people.
 //!
 //! Invariants, asserted where they are kept: the ledger's balances sum to zero;
 //! no custody account goes negative; a `when` rule fires at most once; a deadline
@@ -27,6 +28,7 @@ mod schedule;
 mod settle;
 pub mod state;
 mod txn;
+pub mod words;
 
 use std::sync::Arc;
 

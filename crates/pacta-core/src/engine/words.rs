@@ -1,12 +1,13 @@
-//! Each journal event as a sentence, for people reading a simulation.
+//! Each journal event as a sentence, for people: the CLI's reports and the
+//! server's journal view say the same thing the same way.
 
-use pacta_core::engine::{describe_condition, join_names, DeadlinePurpose, Event, EventKind, State};
-use pacta_core::ledger::HoldStatus;
-use pacta_core::money::Currency;
+use super::{describe_condition, join_names, DeadlinePurpose, Event, EventKind, State};
+use crate::ledger::HoldStatus;
+use crate::money::Currency;
 
 /// `2005-08-24 11:00:00 EDT` in the agreement's zone.
 pub fn local_time(state: &State, at: jiff::Timestamp) -> String {
-    match pacta_core::calendar::time_zone_named(&state.agreement.time_zone) {
+    match crate::calendar::time_zone_named(&state.agreement.time_zone) {
         Ok(tz) => at.to_zoned(tz).strftime("%Y-%m-%d %H:%M:%S %Z").to_string(),
         Err(_) => at.to_string(),
     }
@@ -16,10 +17,10 @@ pub fn short_hash(bytes: &[u8; 32]) -> String {
     format!("{}…", hex::encode(&bytes[..6]))
 }
 
-fn purpose(state: &State, purpose: &DeadlinePurpose) -> String {
+pub fn purpose(state: &State, purpose: &DeadlinePurpose) -> String {
     match purpose {
         DeadlinePurpose::Unless(key) => match state.rule(key) {
-            Some(pacta_core::agreement::Rule::Unless { condition, .. }) => {
+            Some(crate::agreement::Rule::Unless { condition, .. }) => {
                 format!("§{} {}: unless {}", key.clause, state.clause_title(&key.clause), describe_condition(condition))
             }
             _ => format!("§{}", key.clause),
@@ -37,7 +38,7 @@ fn deadline_purpose(state: &State, id: u64) -> String {
 
 pub fn describe(state: &State, event: &Event) -> String {
     let currency: Currency = state.agreement.currency;
-    let money = |m: pacta_core::money::Money| format!("{} {}", m.display(currency), currency.code);
+    let money = |m: crate::money::Money| format!("{} {}", m.display(currency), currency.code);
     match &event.kind {
         EventKind::Opened { id, agreement, source_sha256, .. } => {
             format!("opened \"{}\" as `{id}` (source sha256 {})", agreement.title, short_hash(source_sha256))
@@ -105,7 +106,7 @@ pub fn describe(state: &State, event: &Event) -> String {
 
 fn note_issued(state: &State, name: &str) -> String {
     let note = state.agreement.rules().find_map(|(_, r)| match r {
-        pacta_core::agreement::Rule::Note(n) if n.name == name => Some(n.clone()),
+        crate::agreement::Rule::Note(n) if n.name == name => Some(n.clone()),
         _ => None,
     });
     let currency = state.agreement.currency;

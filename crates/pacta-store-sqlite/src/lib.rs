@@ -1,0 +1,56 @@
+//! The journal's SQLite adapter: the embedded default, one file, WAL.
+//!
+//! This crate is the shared SQL of `pacta-store` (`crates/pacta-store/sql/`)
+//! compiled against SQLite: `sql/adapter.rs` is included below word for word, so
+//! its queries are checked against SQLite here and against PostgreSQL in
+//! `pacta-store-postgres`. It exists as its own crate because sqlx checks every
+//! query of a crate against one database. Only connecting differs.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+type Engine = sqlx::Sqlite;
+
+/// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads
+/// the heads and then writes can never fail half-way for a concurrent writer
+/// (SQLite has one writer at a time; the others wait up to the busy timeout).
+const BEGIN: &str = "BEGIN IMMEDIATE";
+
+/// A batch's JSON text: SQLite's JSON functions read text.
+struct BatchParam<'a>(&'a str);
+
+impl sqlx::Type<Engine> for BatchParam<'_> {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <&str as sqlx::Type<Engine>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, Engine> for BatchParam<'q> {
+    fn encode_by_ref(&self, buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <&str as sqlx::Encode<'q, Engine>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+include!("../../pacta-store/sql/adapter.rs");
+
+/// How long a writer waits for another to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Db {
+    /// Opens (creating it if missing) the SQLite file named by `sqlite://PATH`,
+    /// `sqlite:PATH` or a bare path, in WAL mode with `synchronous=FULL` (a commit
+    /// is on disk when it returns) and foreign keys on.
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        let options = if url.starts_with("sqlite:") { SqliteConnectOptions::from_str(url)? } else { SqliteConnectOptions::new().filename(url) };
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        Ok(Db { pool })
+    }
+}

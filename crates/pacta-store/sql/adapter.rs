@@ -1,0 +1,194 @@
+// The Rust half of an adapter, shared word for word by `pacta-store-sqlite` and
+// `pacta-store-postgres`: each includes this file with `include!` after defining
+// `Engine` (its sqlx database type), `BEGIN` (how it opens a write transaction)
+// and `BatchParam` (a batch's JSON text, bound as its engine wants JSON). Every
+// query is a `query_file!`/`query_file_as!` of a file beside this one, so both adapters run the same SQL, each checked at compile time
+// against its own engine (see README.md here).
+//
+// Adapters know rows, not events: encoding, hashing and every rule about the
+// journal live in `pacta-store`, which calls these functions.
+
+/// A stored journal entry, as the database holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub agreement_id: String,
+    pub seq: i64,
+    pub at: String,
+    pub kind: String,
+    pub payload: Vec<u8>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// A row of `agreements`: where an agreement's journal ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementRow {
+    pub id: String,
+    pub source_sha256: Vec<u8>,
+    pub head_seq: i64,
+    pub head_hash: Vec<u8>,
+    pub opened_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadRow {
+    pub id: String,
+    pub head_seq: i64,
+    pub head_hash: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceRow {
+    pub agreement_id: String,
+    pub account: String,
+    pub minor: i64,
+}
+
+/// A row of `receipts`: the answer a command was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRow {
+    pub key: String,
+    pub agreement_id: String,
+    pub request_sha256: Vec<u8>,
+    pub status: i64,
+    pub body: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// A batch parameter: a JSON object whose members are the rows (see README.md).
+pub type Batch = sqlx::types::JsonRawValue;
+
+/// A pool of connections to one journal database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: sqlx::Pool<Engine>,
+}
+
+/// A write transaction. Dropping it without `commit` rolls it back.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, Engine>,
+}
+
+impl Db {
+    pub fn from_pool(pool: sqlx::Pool<Engine>) -> Db {
+        Db { pool }
+    }
+
+    /// The underlying pool, for tests and tools that need raw SQL.
+    pub fn pool(&self) -> &sqlx::Pool<Engine> {
+        &self.pool
+    }
+
+    /// Applies this adapter's migrations (embedded at compile time).
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        sqlx::migrate!("./migrations").run(&self.pool).await
+    }
+
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx { tx: self.pool.begin_with(BEGIN).await? })
+    }
+
+    pub async fn put_source(&self, sha256: &[u8], body: &str) -> Result<(), sqlx::Error> {
+        sqlx::query_file!("../pacta-store/sql/put_source.sql", sha256, body).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn source(&self, sha256: &[u8]) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query_file!("../pacta-store/sql/source.sql", sha256).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.body))
+    }
+
+    /// Entries of one agreement with `seq > after`, in order.
+    pub async fn events(&self, agreement_id: &str, after: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+        sqlx::query_file_as!(EventRow, "../pacta-store/sql/events.sql", agreement_id, after).fetch_all(&self.pool).await
+    }
+
+    /// Entries of the agreements `{"0": {"id": …}, …}`, ordered by agreement, then seq.
+    pub async fn events_of(&self, ids: &Batch) -> Result<Vec<EventRow>, sqlx::Error> {
+        let param = BatchParam(ids.get());
+        sqlx::query_file_as!(EventRow, "../pacta-store/sql/events_of.sql", param as _).fetch_all(&self.pool).await
+    }
+
+    pub async fn agreement(&self, agreement_id: &str) -> Result<Option<AgreementRow>, sqlx::Error> {
+        sqlx::query_file_as!(AgreementRow, "../pacta-store/sql/agreement.sql", agreement_id).fetch_optional(&self.pool).await
+    }
+
+    pub async fn agreements_of(&self, ids: &Batch) -> Result<Vec<AgreementRow>, sqlx::Error> {
+        let param = BatchParam(ids.get());
+        sqlx::query_file_as!(AgreementRow, "../pacta-store/sql/agreements_of.sql", param as _).fetch_all(&self.pool).await
+    }
+
+    /// Every agreement id in `agreements`, sorted by the database.
+    pub async fn agreement_ids(&self) -> Result<Vec<String>, sqlx::Error> {
+        let rows = sqlx::query_file!("../pacta-store/sql/agreement_ids.sql").fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Every agreement id that appears in `agreements`, `events` or `balances`.
+    pub async fn journal_ids(&self) -> Result<Vec<String>, sqlx::Error> {
+        let rows = sqlx::query_file!("../pacta-store/sql/journal_ids.sql").fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    pub async fn balances(&self, agreement_id: &str) -> Result<Vec<BalanceRow>, sqlx::Error> {
+        sqlx::query_file_as!(BalanceRow, "../pacta-store/sql/balances.sql", agreement_id).fetch_all(&self.pool).await
+    }
+
+    pub async fn balances_of(&self, ids: &Batch) -> Result<Vec<BalanceRow>, sqlx::Error> {
+        let param = BatchParam(ids.get());
+        sqlx::query_file_as!(BalanceRow, "../pacta-store/sql/balances_of.sql", param as _).fetch_all(&self.pool).await
+    }
+
+    pub async fn receipt(&self, key: &str) -> Result<Option<ReceiptRow>, sqlx::Error> {
+        sqlx::query_file_as!(ReceiptRow, "../pacta-store/sql/receipt.sql", key).fetch_optional(&self.pool).await
+    }
+
+    /// Deletes the receipts created before `before` (unix seconds); returns how many.
+    pub async fn purge_receipts(&self, before: i64) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query_file!("../pacta-store/sql/purge_receipts.sql", before).execute(&self.pool).await?.rows_affected())
+    }
+}
+
+impl Tx {
+    /// Current heads of the agreements `{"0": {"id": …}, …}` that exist.
+    pub async fn heads(&mut self, ids: &Batch) -> Result<Vec<HeadRow>, sqlx::Error> {
+        let param = BatchParam(ids.get());
+        sqlx::query_file_as!(HeadRow, "../pacta-store/sql/heads.sql", param as _).fetch_all(&mut *self.tx).await
+    }
+
+    /// Rows `{id, source_sha256, seq, hash, opened_at}`; returns how many were inserted.
+    pub async fn insert_agreements(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+        let param = BatchParam(rows.get());
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_agreements.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// Rows `{id, expected, seq, hash, source_sha256?}`: moves each head from
+    /// `expected` to `seq`; returns how many heads were still at `expected`.
+    pub async fn advance_heads(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+        let param = BatchParam(rows.get());
+        Ok(sqlx::query_file!("../pacta-store/sql/advance_heads.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// Rows `{agreement_id, seq, at, kind, payload, prev_hash, hash}` (bytes in hex).
+    pub async fn insert_events(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+        let param = BatchParam(rows.get());
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_events.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// Rows `{agreement_id, account, delta}`, at most one per account.
+    pub async fn add_balances(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+        let param = BatchParam(rows.get());
+        Ok(sqlx::query_file!("../pacta-store/sql/add_balances.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// Rows `{key, agreement_id, request_sha256, status, body, created_at}` (bytes in
+    /// hex); a key already stored is skipped. Returns how many were inserted.
+    pub async fn insert_receipts(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+        let param = BatchParam(rows.get());
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_receipts.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM receipts WHERE created_at < $1

@@ -1,0 +1,2 @@
+INSERT INTO sources (sha256, body) VALUES ($1, $2)
+ON CONFLICT (sha256) DO NOTHING

@@ -1,0 +1,1 @@
+SELECT body FROM sources WHERE sha256 = $1

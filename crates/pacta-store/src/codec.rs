@@ -1,0 +1,779 @@
+//! Events to and from their stored form: a kind name and a canonical JSON payload.
+//!
+//! The domain types carry no serde derives (the core is pure), so the mapping is
+//! written out here, field by field, and is the journal's stable format: a stored
+//! payload must decode the same way in every later version of pacta, and the
+//! hash chain covers its exact bytes. Conventions:
+//!
+//! - exact amounts are integers of minor units (`"minor": 1500000`), never decimals;
+//! - instants are RFC 3339 strings in UTC (`"2005-08-24T15:00:00Z"`), civil dates
+//!   `YYYY-MM-DD`, local times `HH:MM:SS`;
+//! - hashes, keys and signatures are lowercase hex;
+//! - an agreement is never stored in an event: `Opened`, `Amended` and a signed
+//!   amendment (`Terms::Amendment`) keep only the SHA-256 of the `.pact` source,
+//!   and decoding asks a resolver for the agreement that source compiles to;
+//! - variants are tagged by `"type"`, lists keep their order, absent values are `null`.
+//!
+//! The bytes are canonical: object keys sorted, no whitespace, strings escaped as
+//! `serde_json` escapes them, integers only. So `encode(decode(p)) == p` for every
+//! payload this module wrote, which `verify` checks; a payload that decodes but
+//! is not canonical was not written by pacta. Decoding is strict: an unknown,
+//! missing or mistyped field is an error, never a default.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::civil::{Date, Time};
+use jiff::Timestamp;
+use pacta_core::agreement::{Agreement, PayAmount};
+use pacta_core::calendar::{CalendarId, Deadline, Period, PeriodUnit};
+use pacta_core::consent::{Direction, Terms};
+use pacta_core::engine::{DeadlinePurpose, EventKind, ObligationStatus, RuleKey};
+use pacta_core::ledger::{Cause, HoldStatus, LedgerAccount, Posting};
+use pacta_core::money::Money;
+use serde_json::{json, Map, Value};
+
+/// Why a stored payload could not be turned back into an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    #[error("the payload is not JSON: {0}")]
+    NotJson(String),
+    #[error("unknown event kind `{0}`")]
+    UnknownKind(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// The resolver has no agreement for this source hash (yet).
+    #[error("no agreement source with sha256 {}", hex::encode(.0))]
+    UnknownSource([u8; 32]),
+    /// The source exists but cannot be used (its text does not hash to its key, or it does not compile).
+    #[error("agreement source {}: {message}", hex::encode(.sha256))]
+    BadSource { sha256: [u8; 32], message: String },
+}
+
+fn invalid(message: impl Into<String>) -> CodecError {
+    CodecError::Invalid(message.into())
+}
+
+/// An event kind in its stored form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    pub kind: &'static str,
+    pub payload: Vec<u8>,
+}
+
+/// The stored form of an instant: RFC 3339 in UTC, with as many fractional digits as it needs.
+pub fn encode_at(at: Timestamp) -> String {
+    at.to_string()
+}
+
+pub fn decode_at(text: &str) -> Result<Timestamp, CodecError> {
+    let at: Timestamp = text.parse().map_err(|e| invalid(format!("`{text}` is not an RFC 3339 instant: {e}")))?;
+    if encode_at(at) != text {
+        return Err(invalid(format!("`{text}` is not in canonical form (`{}`)", encode_at(at))));
+    }
+    Ok(at)
+}
+
+/// The source an event names, if it names one: the agreement it opens or amends to,
+/// or the amendment a signature consents to. Such a source must be stored before
+/// the event is appended, or the journal could not be decoded.
+pub fn source_of(kind: &EventKind) -> Option<([u8; 32], Option<&Arc<Agreement>>)> {
+    match kind {
+        EventKind::Opened { source_sha256, agreement, .. } | EventKind::Amended { source_sha256, agreement, .. } => Some((*source_sha256, Some(agreement))),
+        EventKind::Signed { terms: Terms::Amendment { source_sha256, agreement }, .. } => Some((*source_sha256, Some(agreement))),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Canonical JSON
+// ---------------------------------------------------------------------------
+
+/// The canonical bytes of a JSON value: sorted keys, no whitespace. Independent of
+/// how `serde_json` orders maps, so a feature flag elsewhere cannot change it.
+pub fn canonical(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    write_canonical(&mut out, value);
+    out
+}
+
+fn write_canonical(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::String(s) => serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail"),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let sorted: BTreeMap<&str, &Value> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            out.push(b'{');
+            for (i, (key, item)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
+                out.push(b':');
+                write_canonical(out, item);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
+
+/// The stored form of an event kind.
+pub fn encode(kind: &EventKind) -> Encoded {
+    let (name, value) = to_json(kind);
+    Encoded { kind: name, payload: canonical(&value) }
+}
+
+fn hex32(bytes: &[u8; 32]) -> Value {
+    Value::String(hex::encode(bytes))
+}
+
+fn rule(key: &RuleKey) -> Value {
+    json!({ "clause": key.clause, "index": key.index })
+}
+
+fn account(account: &LedgerAccount) -> Value {
+    match account {
+        LedgerAccount::Custody { account, depositor } => json!({ "type": "custody", "account": account, "depositor": depositor }),
+        LedgerAccount::Outside { party } => json!({ "type": "outside", "party": party }),
+        LedgerAccount::Court { court } => json!({ "type": "court", "court": court }),
+    }
+}
+
+fn posting(p: &Posting) -> Value {
+    json!({
+        "id": p.id,
+        "at": encode_at(p.at),
+        "debit": account(&p.debit),
+        "credit": account(&p.credit),
+        "minor": p.amount.minor,
+        "cause": {
+            "clause": p.cause.clause,
+            "clause_title": p.cause.clause_title,
+            "because": p.cause.because,
+            "authority": p.cause.authority,
+        },
+    })
+}
+
+fn terms(terms: &Terms) -> Value {
+    match terms {
+        Terms::AsWritten => json!({ "type": "as_written" }),
+        Terms::Directions(directions) => json!({ "type": "directions", "directions": directions.iter().map(direction).collect::<Vec<_>>() }),
+        Terms::Successor { legal_name, public_key } => json!({ "type": "successor", "legal_name": legal_name, "public_key": hex32(public_key) }),
+        Terms::Amendment { source_sha256, .. } => json!({ "type": "amendment", "source_sha256": hex32(source_sha256) }),
+        Terms::Assignment { assignor, assignee_legal_name, public_key } => {
+            json!({ "type": "assignment", "assignor": assignor, "assignee_legal_name": assignee_legal_name, "public_key": hex32(public_key) })
+        }
+    }
+}
+
+fn direction(direction: &Direction) -> Value {
+    match direction {
+        Direction::Pay { amount: PayAmount::Fixed(money), to } => json!({ "type": "pay", "minor": money.minor, "to": to }),
+        Direction::Pay { amount: PayAmount::Rest, to } => json!({ "type": "pay_rest", "to": to }),
+        Direction::RefundDepositors => json!({ "type": "refund_depositors" }),
+    }
+}
+
+fn period(period: &Period) -> Value {
+    let unit = match period.unit {
+        PeriodUnit::BusinessDays => "business_days",
+        PeriodUnit::CalendarDays => "calendar_days",
+    };
+    json!({ "count": period.count, "unit": unit })
+}
+
+fn purpose(purpose: &DeadlinePurpose) -> Value {
+    match purpose {
+        DeadlinePurpose::Unless(key) => json!({ "type": "unless", "rule": rule(key) }),
+        DeadlinePurpose::ObligationDue(name) => json!({ "type": "obligation_due", "name": name }),
+        DeadlinePurpose::WarrantIssue(name) => json!({ "type": "warrant_issue", "name": name }),
+        DeadlinePurpose::WaiverEnds(name) => json!({ "type": "waiver_ends", "name": name }),
+        DeadlinePurpose::AccrualPeriod { rule: key, period } => json!({ "type": "accrual_period", "rule": rule(key), "period": period }),
+    }
+}
+
+fn deadline(d: &Deadline) -> Value {
+    json!({
+        "anchor": d.anchor.to_string(),
+        "period": period(&d.period),
+        "last_day": d.last_day.to_string(),
+        "due": encode_at(d.due),
+        "calendar": d.calendar.name(),
+        "time_zone": d.time_zone,
+        "cutoff": d.cutoff.map(|t| t.to_string()),
+    })
+}
+
+fn hold_status(status: HoldStatus) -> &'static str {
+    match status {
+        HoldStatus::Pending => "pending",
+        HoldStatus::Posted => "posted",
+        HoldStatus::Voided => "voided",
+    }
+}
+
+fn obligation_status(status: ObligationStatus) -> &'static str {
+    match status {
+        ObligationStatus::Open => "open",
+        ObligationStatus::Met => "met",
+        ObligationStatus::Late => "late",
+        ObligationStatus::MetLate => "met_late",
+    }
+}
+
+fn to_json(kind: &EventKind) -> (&'static str, Value) {
+    match kind {
+        EventKind::Opened { id, agreement: _, source_sha256, keys } => {
+            let keys: Vec<Value> = keys.iter().map(|(party, key)| json!({ "party": party, "key": hex32(key) })).collect();
+            ("opened", json!({ "id": id, "source_sha256": hex32(source_sha256), "keys": keys }))
+        }
+        EventKind::Joined { role, member, legal_name, public_key } => {
+            ("joined", json!({ "role": role, "member": member, "legal_name": legal_name, "public_key": hex32(public_key) }))
+        }
+        EventKind::Posted(p) => ("posted", posting(p)),
+        EventKind::Delivered { document, by, sha256 } => ("delivered", json!({ "document": document, "by": by, "sha256": hex32(sha256) })),
+        EventKind::Signed { instrument, signer, terms: t, signature } => {
+            ("signed", json!({ "instrument": instrument, "signer": signer, "terms": terms(t), "signature": hex::encode(signature) }))
+        }
+        EventKind::Executed { instrument, signers } => ("executed", json!({ "instrument": instrument, "signers": signers })),
+        EventKind::RuleFired { rule: key } => ("rule_fired", json!({ "rule": rule(key) })),
+        EventKind::DeadlineSet { id, purpose: p, deadline: d } => ("deadline_set", json!({ "id": id, "purpose": purpose(p), "deadline": deadline(d) })),
+        EventKind::DeadlineMet { id } => ("deadline_met", json!({ "id": id })),
+        EventKind::DeadlineFired { id } => ("deadline_fired", json!({ "id": id })),
+        EventKind::DeadlineCancelled { id, reason } => ("deadline_cancelled", json!({ "id": id, "reason": reason })),
+        EventKind::ActionBlocked { clause, rule: key, owed, reason } => {
+            ("action_blocked", json!({ "clause": clause, "rule": key.as_ref().map(rule), "owed": owed, "reason": reason }))
+        }
+        EventKind::OwedActionRan { rule: key } => ("owed_action_ran", json!({ "rule": rule(key) })),
+        EventKind::CounterpartsVoided { instrument, reason } => ("counterparts_voided", json!({ "instrument": instrument, "reason": reason })),
+        EventKind::Notified { clause, to, subject } => ("notified", json!({ "clause": clause, "to": to, "subject": subject })),
+        EventKind::Closed { account, clause } => ("closed", json!({ "account": account, "clause": clause })),
+        EventKind::Disputed { id, by, reason } => ("disputed", json!({ "id": id, "by": by, "reason": reason })),
+        EventKind::HoldPlaced { id, account, clause } => ("hold_placed", json!({ "id": id, "account": account, "clause": clause })),
+        EventKind::HoldSettled { id, status } => ("hold_settled", json!({ "id": id, "status": hold_status(*status) })),
+        EventKind::DisputeResolved { id, how } => ("dispute_resolved", json!({ "id": id, "how": how })),
+        EventKind::ArbitrationReferred { dispute, clause, forum } => ("arbitration_referred", json!({ "dispute": dispute, "clause": clause, "forum": forum })),
+        EventKind::CourtOrderObeyed { court, order_sha256 } => ("court_order_obeyed", json!({ "court": court, "order_sha256": hex32(order_sha256) })),
+        EventKind::Resigned { agent } => ("resigned", json!({ "agent": agent })),
+        EventKind::SuccessorAppointed { role, legal_name, public_key, accounts } => {
+            ("successor_appointed", json!({ "role": role, "legal_name": legal_name, "public_key": hex32(public_key), "accounts": accounts }))
+        }
+        EventKind::Amended { version, source_sha256, agreement: _ } => ("amended", json!({ "version": version, "source_sha256": hex32(source_sha256) })),
+        EventKind::Assigned { assignor, assignee_legal_name, public_key } => {
+            ("assigned", json!({ "assignor": assignor, "assignee_legal_name": assignee_legal_name, "public_key": hex32(public_key) }))
+        }
+        EventKind::Occurred { event } => ("occurred", json!({ "event": event })),
+        EventKind::ObligationPaid { name, amount } => ("obligation_paid", json!({ "name": name, "minor": amount.minor })),
+        EventKind::ObligationChanged { name, status } => ("obligation_changed", json!({ "name": name, "status": obligation_status(*status) })),
+        EventKind::AccrualStarted { rule: key, owed_by, owed_to, amount, every, cap } => (
+            "accrual_started",
+            json!({
+                "rule": rule(key),
+                "owed_by": owed_by,
+                "owed_to": owed_to,
+                "minor": amount.minor,
+                "every": period(every),
+                "cap_minor": cap.map(|c| c.minor),
+            }),
+        ),
+        EventKind::Accrued { rule: key, period, total } => ("accrued", json!({ "rule": rule(key), "period": period, "total_minor": total.minor })),
+        EventKind::AccrualStopped { rule: key, reason } => ("accrual_stopped", json!({ "rule": rule(key), "reason": reason })),
+        EventKind::Terminated { clause, reason } => ("terminated", json!({ "clause": clause, "reason": reason })),
+        EventKind::WaiverEnded { name, reason } => ("waiver_ended", json!({ "name": name, "reason": reason })),
+        EventKind::WarrantIssued { name, allocation, expires } => {
+            let allocation: Vec<Value> = allocation.iter().map(|(holder, shares)| json!({ "holder": holder, "shares": shares })).collect();
+            ("warrant_issued", json!({ "name": name, "allocation": allocation, "expires": encode_at(*expires) }))
+        }
+        EventKind::WarrantExercised { name, holder, shares, cost } => {
+            ("warrant_exercised", json!({ "name": name, "holder": holder, "shares": shares, "cost_minor": cost.minor }))
+        }
+        EventKind::NoteIssued { name } => ("note_issued", json!({ "name": name })),
+        EventKind::NoticeSent { id, from, to, method, subject, given } => {
+            ("notice_sent", json!({ "id": id, "from": from, "to": to, "method": method, "subject": subject, "given": given.map(encode_at) }))
+        }
+        EventKind::NoticeGiven { id } => ("notice_given", json!({ "id": id })),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------
+
+/// Finds the agreement a source hash names. `Store` compiles the stored source
+/// with `pacta_lang::compile` and caches it; tests may hand out fixtures.
+pub type Resolver<'a> = dyn FnMut(&[u8; 32]) -> Result<Arc<Agreement>, CodecError> + 'a;
+
+/// The event kind a stored `(kind, payload)` pair holds.
+pub fn decode(kind: &str, payload: &[u8], resolve: &mut Resolver<'_>) -> Result<EventKind, CodecError> {
+    let value: Value = serde_json::from_slice(payload).map_err(|e| CodecError::NotJson(e.to_string()))?;
+    from_json(kind, &value, resolve)
+}
+
+/// An object with exactly the named fields, read with typed accessors.
+struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    what: &'static str,
+}
+
+fn obj<'a>(value: &'a Value, what: &'static str, fields: &[&str]) -> Result<Obj<'a>, CodecError> {
+    let map = value.as_object().ok_or_else(|| invalid(format!("{what}: expected an object")))?;
+    if map.len() != fields.len() || fields.iter().any(|f| !map.contains_key(*f)) {
+        let mut have: Vec<&str> = map.keys().map(String::as_str).collect();
+        have.sort_unstable();
+        let mut want = fields.to_vec();
+        want.sort_unstable();
+        return Err(invalid(format!("{what}: expected fields {want:?}, found {have:?}")));
+    }
+    Ok(Obj { map, what })
+}
+
+/// An object tagged by `"type"`: its tag, then the whole object for `obj`.
+fn tag<'a>(value: &'a Value, what: &'static str) -> Result<&'a str, CodecError> {
+    value.get("type").and_then(Value::as_str).ok_or_else(|| invalid(format!("{what}: expected an object with a string \"type\"")))
+}
+
+impl<'a> Obj<'a> {
+    fn get(&self, field: &str) -> &'a Value {
+        &self.map[field]
+    }
+
+    fn err(&self, field: &str, expected: &str) -> CodecError {
+        invalid(format!("{}.{field}: expected {expected}", self.what))
+    }
+
+    fn str(&self, field: &str) -> Result<String, CodecError> {
+        self.get(field).as_str().map(str::to_string).ok_or_else(|| self.err(field, "a string"))
+    }
+
+    fn opt_str(&self, field: &str) -> Result<Option<String>, CodecError> {
+        match self.get(field) {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            _ => Err(self.err(field, "a string or null")),
+        }
+    }
+
+    fn strings(&self, field: &str) -> Result<Vec<String>, CodecError> {
+        let items = self.get(field).as_array().ok_or_else(|| self.err(field, "an array of strings"))?;
+        items.iter().map(|v| v.as_str().map(str::to_string).ok_or_else(|| self.err(field, "an array of strings"))).collect()
+    }
+
+    fn u64(&self, field: &str) -> Result<u64, CodecError> {
+        self.get(field).as_u64().ok_or_else(|| self.err(field, "an unsigned integer"))
+    }
+
+    fn u32(&self, field: &str) -> Result<u32, CodecError> {
+        self.u64(field)?.try_into().map_err(|_| self.err(field, "an integer below 2^32"))
+    }
+
+    fn usize(&self, field: &str) -> Result<usize, CodecError> {
+        self.u64(field)?.try_into().map_err(|_| self.err(field, "an index that fits this machine"))
+    }
+
+    fn i64(&self, field: &str) -> Result<i64, CodecError> {
+        self.get(field).as_i64().ok_or_else(|| self.err(field, "an integer"))
+    }
+
+    fn money(&self, field: &str) -> Result<Money, CodecError> {
+        self.i64(field).map(Money::from_minor)
+    }
+
+    fn opt_money(&self, field: &str) -> Result<Option<Money>, CodecError> {
+        match self.get(field) {
+            Value::Null => Ok(None),
+            v => v.as_i64().map(|m| Some(Money::from_minor(m))).ok_or_else(|| self.err(field, "an integer or null")),
+        }
+    }
+
+    fn bool(&self, field: &str) -> Result<bool, CodecError> {
+        self.get(field).as_bool().ok_or_else(|| self.err(field, "true or false"))
+    }
+
+    fn bytes<const N: usize>(&self, field: &str) -> Result<[u8; N], CodecError> {
+        let text = self.get(field).as_str().ok_or_else(|| self.err(field, "a hex string"))?;
+        let mut out = [0u8; N];
+        hex::decode_to_slice(text, &mut out).map_err(|_| self.err(field, &format!("{} bytes in hex", N)))?;
+        Ok(out)
+    }
+
+    fn at(&self, field: &str) -> Result<Timestamp, CodecError> {
+        decode_at(&self.str(field)?).map_err(|e| invalid(format!("{}.{field}: {e}", self.what)))
+    }
+
+    fn opt_at(&self, field: &str) -> Result<Option<Timestamp>, CodecError> {
+        self.opt_str(field)?.map(|t| decode_at(&t).map_err(|e| invalid(format!("{}.{field}: {e}", self.what)))).transpose()
+    }
+
+    fn date(&self, field: &str) -> Result<Date, CodecError> {
+        let text = self.str(field)?;
+        text.parse().map_err(|_| self.err(field, "a date YYYY-MM-DD"))
+    }
+
+    fn rule(&self, field: &str) -> Result<RuleKey, CodecError> {
+        rule_from(self.get(field))
+    }
+
+    fn period(&self, field: &str) -> Result<Period, CodecError> {
+        let o = obj(self.get(field), "period", &["count", "unit"])?;
+        let unit = match o.str("unit")?.as_str() {
+            "business_days" => PeriodUnit::BusinessDays,
+            "calendar_days" => PeriodUnit::CalendarDays,
+            other => return Err(invalid(format!("period.unit: unknown unit `{other}`"))),
+        };
+        Ok(Period { count: o.u32("count")?, unit })
+    }
+}
+
+fn rule_from(value: &Value) -> Result<RuleKey, CodecError> {
+    let o = obj(value, "rule", &["clause", "index"])?;
+    Ok(RuleKey { clause: o.str("clause")?, index: o.usize("index")? })
+}
+
+fn account_from(value: &Value) -> Result<LedgerAccount, CodecError> {
+    Ok(match tag(value, "account")? {
+        "custody" => {
+            let o = obj(value, "account", &["type", "account", "depositor"])?;
+            LedgerAccount::Custody { account: o.str("account")?, depositor: o.opt_str("depositor")? }
+        }
+        "outside" => LedgerAccount::Outside { party: obj(value, "account", &["type", "party"])?.str("party")? },
+        "court" => LedgerAccount::Court { court: obj(value, "account", &["type", "court"])?.str("court")? },
+        other => return Err(invalid(format!("account: unknown type `{other}`"))),
+    })
+}
+
+fn posting_from(value: &Value) -> Result<Posting, CodecError> {
+    let o = obj(value, "posting", &["id", "at", "debit", "credit", "minor", "cause"])?;
+    let c = obj(o.get("cause"), "cause", &["clause", "clause_title", "because", "authority"])?;
+    Ok(Posting {
+        id: o.u64("id")?,
+        at: o.at("at")?,
+        debit: account_from(o.get("debit"))?,
+        credit: account_from(o.get("credit"))?,
+        amount: o.money("minor")?,
+        cause: Cause { clause: c.str("clause")?, clause_title: c.str("clause_title")?, because: c.str("because")?, authority: c.strings("authority")? },
+    })
+}
+
+fn terms_from(value: &Value, resolve: &mut Resolver<'_>) -> Result<Terms, CodecError> {
+    Ok(match tag(value, "terms")? {
+        "as_written" => {
+            obj(value, "terms", &["type"])?;
+            Terms::AsWritten
+        }
+        "directions" => {
+            let o = obj(value, "terms", &["type", "directions"])?;
+            let items = o.get("directions").as_array().ok_or_else(|| o.err("directions", "an array"))?;
+            Terms::Directions(items.iter().map(direction_from).collect::<Result<_, _>>()?)
+        }
+        "successor" => {
+            let o = obj(value, "terms", &["type", "legal_name", "public_key"])?;
+            Terms::Successor { legal_name: o.str("legal_name")?, public_key: o.bytes("public_key")? }
+        }
+        "amendment" => {
+            let o = obj(value, "terms", &["type", "source_sha256"])?;
+            let source_sha256 = o.bytes("source_sha256")?;
+            Terms::Amendment { source_sha256, agreement: resolve(&source_sha256)? }
+        }
+        "assignment" => {
+            let o = obj(value, "terms", &["type", "assignor", "assignee_legal_name", "public_key"])?;
+            Terms::Assignment { assignor: o.str("assignor")?, assignee_legal_name: o.str("assignee_legal_name")?, public_key: o.bytes("public_key")? }
+        }
+        other => return Err(invalid(format!("terms: unknown type `{other}`"))),
+    })
+}
+
+fn direction_from(value: &Value) -> Result<Direction, CodecError> {
+    Ok(match tag(value, "direction")? {
+        "pay" => {
+            let o = obj(value, "direction", &["type", "minor", "to"])?;
+            Direction::Pay { amount: PayAmount::Fixed(o.money("minor")?), to: o.str("to")? }
+        }
+        "pay_rest" => Direction::Pay { amount: PayAmount::Rest, to: obj(value, "direction", &["type", "to"])?.str("to")? },
+        "refund_depositors" => {
+            obj(value, "direction", &["type"])?;
+            Direction::RefundDepositors
+        }
+        other => return Err(invalid(format!("direction: unknown type `{other}`"))),
+    })
+}
+
+fn purpose_from(value: &Value) -> Result<DeadlinePurpose, CodecError> {
+    Ok(match tag(value, "purpose")? {
+        "unless" => DeadlinePurpose::Unless(obj(value, "purpose", &["type", "rule"])?.rule("rule")?),
+        "obligation_due" => DeadlinePurpose::ObligationDue(obj(value, "purpose", &["type", "name"])?.str("name")?),
+        "warrant_issue" => DeadlinePurpose::WarrantIssue(obj(value, "purpose", &["type", "name"])?.str("name")?),
+        "waiver_ends" => DeadlinePurpose::WaiverEnds(obj(value, "purpose", &["type", "name"])?.str("name")?),
+        "accrual_period" => {
+            let o = obj(value, "purpose", &["type", "rule", "period"])?;
+            DeadlinePurpose::AccrualPeriod { rule: o.rule("rule")?, period: o.u32("period")? }
+        }
+        other => return Err(invalid(format!("purpose: unknown type `{other}`"))),
+    })
+}
+
+fn deadline_from(value: &Value) -> Result<Deadline, CodecError> {
+    let o = obj(value, "deadline", &["anchor", "period", "last_day", "due", "calendar", "time_zone", "cutoff"])?;
+    let calendar = o.str("calendar")?;
+    let cutoff = match o.opt_str("cutoff")? {
+        None => None,
+        Some(text) => Some(text.parse::<Time>().map_err(|_| o.err("cutoff", "a time HH:MM:SS or null"))?),
+    };
+    Ok(Deadline {
+        anchor: o.date("anchor")?,
+        period: o.period("period")?,
+        last_day: o.date("last_day")?,
+        due: o.at("due")?,
+        calendar: CalendarId::from_name(&calendar).ok_or_else(|| invalid(format!("deadline.calendar: unknown calendar `{calendar}`")))?,
+        time_zone: o.str("time_zone")?,
+        cutoff,
+    })
+}
+
+fn hold_status_from(text: &str) -> Result<HoldStatus, CodecError> {
+    Ok(match text {
+        "pending" => HoldStatus::Pending,
+        "posted" => HoldStatus::Posted,
+        "voided" => HoldStatus::Voided,
+        other => return Err(invalid(format!("unknown hold status `{other}`"))),
+    })
+}
+
+fn obligation_status_from(text: &str) -> Result<ObligationStatus, CodecError> {
+    Ok(match text {
+        "open" => ObligationStatus::Open,
+        "met" => ObligationStatus::Met,
+        "late" => ObligationStatus::Late,
+        "met_late" => ObligationStatus::MetLate,
+        other => return Err(invalid(format!("unknown obligation status `{other}`"))),
+    })
+}
+
+fn from_json(kind: &str, v: &Value, resolve: &mut Resolver<'_>) -> Result<EventKind, CodecError> {
+    let o = |fields: &[&str]| obj(v, "payload", fields);
+    Ok(match kind {
+        "opened" => {
+            let o = o(&["id", "source_sha256", "keys"])?;
+            let source_sha256 = o.bytes("source_sha256")?;
+            let items = o.get("keys").as_array().ok_or_else(|| o.err("keys", "an array"))?;
+            let keys = items
+                .iter()
+                .map(|item| {
+                    let k = obj(item, "key", &["party", "key"])?;
+                    Ok((k.str("party")?, k.bytes("key")?))
+                })
+                .collect::<Result<_, CodecError>>()?;
+            EventKind::Opened { id: o.str("id")?, agreement: resolve(&source_sha256)?, source_sha256, keys }
+        }
+        "joined" => {
+            let o = o(&["role", "member", "legal_name", "public_key"])?;
+            EventKind::Joined { role: o.str("role")?, member: o.str("member")?, legal_name: o.str("legal_name")?, public_key: o.bytes("public_key")? }
+        }
+        "posted" => EventKind::Posted(posting_from(v)?),
+        "delivered" => {
+            let o = o(&["document", "by", "sha256"])?;
+            EventKind::Delivered { document: o.str("document")?, by: o.str("by")?, sha256: o.bytes("sha256")? }
+        }
+        "signed" => {
+            let o = o(&["instrument", "signer", "terms", "signature"])?;
+            let terms = terms_from(o.get("terms"), resolve)?;
+            EventKind::Signed { instrument: o.str("instrument")?, signer: o.str("signer")?, terms, signature: o.bytes("signature")? }
+        }
+        "executed" => {
+            let o = o(&["instrument", "signers"])?;
+            EventKind::Executed { instrument: o.str("instrument")?, signers: o.strings("signers")? }
+        }
+        "rule_fired" => EventKind::RuleFired { rule: o(&["rule"])?.rule("rule")? },
+        "deadline_set" => {
+            let o = o(&["id", "purpose", "deadline"])?;
+            EventKind::DeadlineSet { id: o.u64("id")?, purpose: purpose_from(o.get("purpose"))?, deadline: deadline_from(o.get("deadline"))? }
+        }
+        "deadline_met" => EventKind::DeadlineMet { id: o(&["id"])?.u64("id")? },
+        "deadline_fired" => EventKind::DeadlineFired { id: o(&["id"])?.u64("id")? },
+        "deadline_cancelled" => {
+            let o = o(&["id", "reason"])?;
+            EventKind::DeadlineCancelled { id: o.u64("id")?, reason: o.str("reason")? }
+        }
+        "action_blocked" => {
+            let o = o(&["clause", "rule", "owed", "reason"])?;
+            let rule = match o.get("rule") {
+                Value::Null => None,
+                value => Some(rule_from(value)?),
+            };
+            EventKind::ActionBlocked { clause: o.str("clause")?, rule, owed: o.bool("owed")?, reason: o.str("reason")? }
+        }
+        "owed_action_ran" => EventKind::OwedActionRan { rule: o(&["rule"])?.rule("rule")? },
+        "counterparts_voided" => {
+            let o = o(&["instrument", "reason"])?;
+            EventKind::CounterpartsVoided { instrument: o.str("instrument")?, reason: o.str("reason")? }
+        }
+        "notified" => {
+            let o = o(&["clause", "to", "subject"])?;
+            EventKind::Notified { clause: o.str("clause")?, to: o.strings("to")?, subject: o.str("subject")? }
+        }
+        "closed" => {
+            let o = o(&["account", "clause"])?;
+            EventKind::Closed { account: o.str("account")?, clause: o.str("clause")? }
+        }
+        "disputed" => {
+            let o = o(&["id", "by", "reason"])?;
+            EventKind::Disputed { id: o.u64("id")?, by: o.str("by")?, reason: o.str("reason")? }
+        }
+        "hold_placed" => {
+            let o = o(&["id", "account", "clause"])?;
+            EventKind::HoldPlaced { id: o.u64("id")?, account: o.str("account")?, clause: o.str("clause")? }
+        }
+        "hold_settled" => {
+            let o = o(&["id", "status"])?;
+            EventKind::HoldSettled { id: o.u64("id")?, status: hold_status_from(&o.str("status")?)? }
+        }
+        "dispute_resolved" => {
+            let o = o(&["id", "how"])?;
+            EventKind::DisputeResolved { id: o.u64("id")?, how: o.str("how")? }
+        }
+        "arbitration_referred" => {
+            let o = o(&["dispute", "clause", "forum"])?;
+            EventKind::ArbitrationReferred { dispute: o.u64("dispute")?, clause: o.str("clause")?, forum: o.str("forum")? }
+        }
+        "court_order_obeyed" => {
+            let o = o(&["court", "order_sha256"])?;
+            EventKind::CourtOrderObeyed { court: o.str("court")?, order_sha256: o.bytes("order_sha256")? }
+        }
+        "resigned" => EventKind::Resigned { agent: o(&["agent"])?.str("agent")? },
+        "successor_appointed" => {
+            let o = o(&["role", "legal_name", "public_key", "accounts"])?;
+            EventKind::SuccessorAppointed {
+                role: o.str("role")?,
+                legal_name: o.str("legal_name")?,
+                public_key: o.bytes("public_key")?,
+                accounts: o.strings("accounts")?,
+            }
+        }
+        "amended" => {
+            let o = o(&["version", "source_sha256"])?;
+            let source_sha256 = o.bytes("source_sha256")?;
+            EventKind::Amended { version: o.u32("version")?, agreement: resolve(&source_sha256)?, source_sha256 }
+        }
+        "assigned" => {
+            let o = o(&["assignor", "assignee_legal_name", "public_key"])?;
+            EventKind::Assigned { assignor: o.str("assignor")?, assignee_legal_name: o.str("assignee_legal_name")?, public_key: o.bytes("public_key")? }
+        }
+        "occurred" => EventKind::Occurred { event: o(&["event"])?.str("event")? },
+        "obligation_paid" => {
+            let o = o(&["name", "minor"])?;
+            EventKind::ObligationPaid { name: o.str("name")?, amount: o.money("minor")? }
+        }
+        "obligation_changed" => {
+            let o = o(&["name", "status"])?;
+            EventKind::ObligationChanged { name: o.str("name")?, status: obligation_status_from(&o.str("status")?)? }
+        }
+        "accrual_started" => {
+            let o = o(&["rule", "owed_by", "owed_to", "minor", "every", "cap_minor"])?;
+            EventKind::AccrualStarted {
+                rule: o.rule("rule")?,
+                owed_by: o.str("owed_by")?,
+                owed_to: o.strings("owed_to")?,
+                amount: o.money("minor")?,
+                every: o.period("every")?,
+                cap: o.opt_money("cap_minor")?,
+            }
+        }
+        "accrued" => {
+            let o = o(&["rule", "period", "total_minor"])?;
+            EventKind::Accrued { rule: o.rule("rule")?, period: o.u32("period")?, total: o.money("total_minor")? }
+        }
+        "accrual_stopped" => {
+            let o = o(&["rule", "reason"])?;
+            EventKind::AccrualStopped { rule: o.rule("rule")?, reason: o.str("reason")? }
+        }
+        "terminated" => {
+            let o = o(&["clause", "reason"])?;
+            EventKind::Terminated { clause: o.str("clause")?, reason: o.str("reason")? }
+        }
+        "waiver_ended" => {
+            let o = o(&["name", "reason"])?;
+            EventKind::WaiverEnded { name: o.str("name")?, reason: o.str("reason")? }
+        }
+        "warrant_issued" => {
+            let o = o(&["name", "allocation", "expires"])?;
+            let items = o.get("allocation").as_array().ok_or_else(|| o.err("allocation", "an array"))?;
+            let allocation = items
+                .iter()
+                .map(|item| {
+                    let a = obj(item, "allocation", &["holder", "shares"])?;
+                    Ok((a.str("holder")?, a.u64("shares")?))
+                })
+                .collect::<Result<_, CodecError>>()?;
+            EventKind::WarrantIssued { name: o.str("name")?, allocation, expires: o.at("expires")? }
+        }
+        "warrant_exercised" => {
+            let o = o(&["name", "holder", "shares", "cost_minor"])?;
+            EventKind::WarrantExercised { name: o.str("name")?, holder: o.str("holder")?, shares: o.u64("shares")?, cost: o.money("cost_minor")? }
+        }
+        "note_issued" => EventKind::NoteIssued { name: o(&["name"])?.str("name")? },
+        "notice_sent" => {
+            let o = o(&["id", "from", "to", "method", "subject", "given"])?;
+            EventKind::NoticeSent {
+                id: o.u64("id")?,
+                from: o.str("from")?,
+                to: o.str("to")?,
+                method: o.str("method")?,
+                subject: o.str("subject")?,
+                given: o.opt_at("given")?,
+            }
+        }
+        "notice_given" => EventKind::NoticeGiven { id: o(&["id"])?.u64("id")? },
+        other => return Err(CodecError::UnknownKind(other.to_string())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_sorts_keys_and_has_no_whitespace() {
+        let value = json!({ "b": [1, -2, null], "a": { "z": true, "y": "é\"\n" } });
+        assert_eq!(String::from_utf8(canonical(&value)).unwrap(), r#"{"a":{"y":"é\"\n","z":true},"b":[1,-2,null]}"#);
+    }
+
+    #[test]
+    fn instants_are_canonical_rfc3339_utc() {
+        let at: Timestamp = "2005-08-24T11:00:00-04:00".parse().unwrap();
+        assert_eq!(encode_at(at), "2005-08-24T15:00:00Z");
+        assert_eq!(decode_at("2005-08-24T15:00:00Z"), Ok(at));
+        assert!(decode_at("2005-08-24T11:00:00-04:00").is_err(), "an offset other than Z is not canonical");
+        let precise = Timestamp::new(1_000_000_000, 123_456_789).unwrap();
+        assert_eq!(decode_at(&encode_at(precise)), Ok(precise));
+    }
+
+    #[test]
+    fn decoding_is_strict() {
+        let mut no_sources = |sha: &[u8; 32]| Err(CodecError::UnknownSource(*sha));
+        assert!(decode("occurred", br#"{"event":"split"}"#, &mut no_sources).is_ok());
+        assert!(decode("occurred", br#"{"event":"split","extra":1}"#, &mut no_sources).is_err());
+        assert!(decode("occurred", br#"{}"#, &mut no_sources).is_err());
+        assert!(decode("occurred", br#"{"event":7}"#, &mut no_sources).is_err());
+        assert!(decode("deadline_met", br#"{"id":1.5}"#, &mut no_sources).is_err());
+        assert!(decode("deadline_met", br#"{"id":-1}"#, &mut no_sources).is_err());
+        assert_eq!(decode("vanished", b"{}", &mut no_sources), Err(CodecError::UnknownKind("vanished".into())));
+        assert!(matches!(decode("occurred", b"{\"event\"", &mut no_sources), Err(CodecError::NotJson(_))));
+    }
+}

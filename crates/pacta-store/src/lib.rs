@@ -1,0 +1,75 @@
+//! pacta-store: the journal. Per agreement, an append-only, hash-chained sequence
+//! of engine events, on SQLite (embedded default) or PostgreSQL (shared by several
+//! servers), with optimistic concurrency and group commit; and `verify`, which
+//! re-reads it all and reports the first entry that does not hold.
+//!
+//! # Layout, and why three crates
+//!
+//! ```text
+//! pacta-store            this crate: the codec, the hash chain, the journal rules
+//!   src/codec.rs         EventKind <-> (kind, canonical JSON payload)
+//!   src/chain.rs         entry hash = SHA-256 over length-prefixed fields
+//!   src/store.rs         Store: connect, migrate, put_source, append_batch, load, …
+//!   src/verify.rs        verify(store) -> VerifyReport
+//!   src/backend.rs       the seam to the adapters (one trait, implemented for both)
+//!   sql/*.sql            EVERY query, one per file, shared by both adapters
+//!   sql/adapter.rs       the Rust that runs them, included by both adapters
+//! pacta-store-sqlite     migrations/ + .sqlx/ for SQLite;   includes sql/adapter.rs
+//! pacta-store-postgres   migrations/ + .sqlx/ for PostgreSQL; includes sql/adapter.rs
+//! ```
+//!
+//! The queries are checked at compile time (`sqlx::query_file!`), and sqlx checks
+//! all the queries of one crate against ONE database. The same SQL has to be
+//! checked against both engines, so it is compiled twice, by two adapter crates,
+//! each with its own offline metadata (`.sqlx/`, committed: building needs no
+//! database) and its own migrations (they differ only in BLOB vs BYTEA and in
+//! PostgreSQL defining `unhex`, which SQLite has built in). Each adapter's
+//! `build.rs` pins where its macros look, so an ambient `DATABASE_URL` can never
+//! point one adapter's check at the other engine; `scripts/sqlx-prepare`
+//! regenerates both `.sqlx/` directories after a query or migration changes.
+//!
+//! The adapters know rows, not events, and depend on nothing of pacta: this crate
+//! depends on both and holds every rule once. `Store` is an enum over the two
+//! (chosen by the URL at run time), so callers need no generics; inside, the
+//! journal logic is generic over `backend::Sql` and dispatched per engine.
+//!
+//! # The schema
+//!
+//! - `sources(sha256, body)`: `.pact` source text, once per SHA-256.
+//! - `agreements(id, source_sha256, head_seq, head_hash, opened_at)`: where each
+//!   journal ends; the seq check moves `head_seq` from the expected value.
+//! - `events(agreement_id, seq, at, kind, payload, prev_hash, hash)`, primary key
+//!   `(agreement_id, seq)`: the journal. Triggers refuse UPDATE and DELETE.
+//! - `balances(agreement_id, account, minor)`: the ledger by account label,
+//!   updated in the same transaction as the postings that move it.
+//! - `receipts(key, agreement_id, request_sha256, status, body, created_at)`: the
+//!   answer each command was given, by idempotency key, written in the same
+//!   transaction as the command's events; purged after a retention period.
+//!
+//! # Guarantees
+//!
+//! - `append_batch` is one transaction: every append of the batch lands, with its
+//!   heads and balances, or none does. An append whose `expected_seq` is not the
+//!   journal's end fails with `AppendError::Conflict`; two writers can never both
+//!   extend one agreement (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `UPDATE … WHERE
+//!   head_seq = expected` plus the `(agreement_id, seq)` key).
+//! - `append_batch_with_receipts` stores the batch's receipts in that same
+//!   transaction: no command is journaled without its answer (a retry after a
+//!   crash is answered from the receipt, never applied twice), and no receipt is
+//!   kept for events that did not land. A key already stored fails the batch
+//!   with `AppendError::ReceiptExists` and writes nothing.
+//! - `Ok` means durable: SQLite runs WAL with `synchronous=FULL`, PostgreSQL commits.
+//! - What is stored decodes to exactly the events appended (`load` checks the
+//!   chain on the way), including the agreements, which are recompiled from their
+//!   stored source: an append whose agreement is not what its source compiles to
+//!   is refused.
+
+mod backend;
+mod batch;
+pub mod chain;
+pub mod codec;
+mod store;
+mod verify;
+
+pub use store::{Append, AppendError, Engine, Head, JournalEntry, LoadError, Receipt, SourceError, Store};
+pub use verify::{verify, Mismatch, Progress, VerifyReport};

@@ -1,0 +1,701 @@
+//! `Store`: the journal API over either adapter.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use pacta_core::agreement::Agreement;
+use pacta_core::engine::{Event, EventKind};
+use sha2::{Digest, Sha256};
+
+use crate::backend::{EventRow, HeadRow, ReceiptRow, Sql, SqlTx};
+use crate::batch::{self, Rows};
+use crate::chain::{self, GENESIS};
+use crate::codec::{self, CodecError};
+
+/// Which database a `Store` runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub(crate) enum Backend {
+    Sqlite(pacta_store_sqlite::Db),
+    Postgres(pacta_store_postgres::Db),
+}
+
+/// Runs `$body` with `$db` bound to the adapter in use (each arm is compiled for its own type).
+macro_rules! with_sql {
+    ($store:expr, $db:ident => $body:expr) => {
+        match &$store.inner.backend {
+            $crate::store::Backend::Sqlite($db) => $body,
+            $crate::store::Backend::Postgres($db) => $body,
+        }
+    };
+}
+pub(crate) use with_sql;
+
+/// The journal of every agreement in one database. Cheap to clone: clones share
+/// the connection pool and the cache of compiled agreements.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) backend: Backend,
+    /// Agreements compiled from stored sources, by the SHA-256 of the source.
+    compiled: Mutex<HashMap<[u8; 32], Arc<Agreement>>>,
+}
+
+/// Events to add at the end of one agreement's journal.
+#[derive(Debug, Clone, Copy)]
+pub struct Append<'a> {
+    pub agreement_id: &'a str,
+    /// The seq of the journal's last entry as the writer knows it: 0 for a new
+    /// agreement (whose first event must be `Opened`). The events get
+    /// `expected_seq + 1`, `+ 2`, …; if the journal has moved on, the append fails
+    /// with `Conflict` and nothing of its batch is written.
+    pub expected_seq: u64,
+    pub events: &'a [Event],
+}
+
+/// The answer a command was given, stored by the group commit in the same
+/// transaction as the events it produced (`append_batch_with_receipts`): a
+/// command is never journaled without its receipt, nor a receipt kept for events
+/// that did not land. A retry with the same key is answered from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Unique: the caller's idempotency key, scoped to the caller by whoever composes it.
+    pub key: String,
+    /// The agreement the command was for (it need not exist: a refusal has a receipt too).
+    pub agreement_id: String,
+    /// SHA-256 of the request, so the same key with another request can be refused.
+    pub request_sha256: [u8; 32],
+    /// The answer: a status (HTTP) and the exact body bytes.
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// Unix seconds, for retention (`purge_receipts`).
+    pub created_at: i64,
+}
+
+/// Why `append_batch` wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// Another writer extended (or opened) this agreement first: reload and decide again.
+    #[error("agreement `{agreement_id}`: expected the journal to end at seq {expected}, but it ends at seq {actual}")]
+    Conflict { agreement_id: String, expected: u64, actual: u64 },
+    /// The append could never succeed as given (no events, `Opened` out of place, …).
+    #[error("agreement `{agreement_id}`: {reason}")]
+    Invalid { agreement_id: String, reason: String },
+    /// An event names an agreement source that `put_source` has not stored.
+    #[error("agreement `{agreement_id}`: no stored source with sha256 {}; call put_source first", hex::encode(.sha256))]
+    MissingSource { agreement_id: String, sha256: [u8; 32] },
+    /// A receipt's key is already stored (another server answered the same request
+    /// first): read that receipt, and commit the rest of the batch without it.
+    #[error("a receipt with key `{key}` is already stored")]
+    ReceiptExists { key: String },
+    /// The database failed. If it failed while committing, the batch may or may not
+    /// be durable: read the heads before retrying.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Why a journal could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The stored journal does not hold together (see `verify` for a full report).
+    #[error("agreement `{agreement_id}`, entry {seq}: {problem}")]
+    Corrupt { agreement_id: String, seq: u64, problem: String },
+}
+
+/// Why a stored agreement source could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("no stored source with sha256 {}", hex::encode(.0))]
+    Missing([u8; 32]),
+    #[error("source {}: {message}", hex::encode(.sha256))]
+    Unusable { sha256: [u8; 32], message: String },
+}
+
+/// Where an agreement's journal ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: [u8; 32],
+    /// The source of the version in force (the opening one until an amendment).
+    pub source_sha256: [u8; 32],
+    pub opened_at: Timestamp,
+}
+
+/// One stored entry with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub seq: u64,
+    pub prev_hash: [u8; 32],
+    pub hash: [u8; 32],
+    pub event: Event,
+}
+
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+pub(crate) fn bytes32(bytes: &[u8]) -> Option<[u8; 32]> {
+    bytes.try_into().ok()
+}
+
+/// What `compile` makes of a stored source, checked against the hash it is stored under.
+pub(crate) fn compile_source(sha256: &[u8; 32], body: &str) -> Result<Agreement, String> {
+    if self::sha256(body.as_bytes()) != *sha256 {
+        return Err(format!("the stored text hashes to {}, not to its key", hex::encode(self::sha256(body.as_bytes()))));
+    }
+    let compiled = pacta_lang::compile(body);
+    compiled.agreement.ok_or_else(|| {
+        let errors: Vec<&str> = compiled.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.as_str()).collect();
+        format!("does not compile: {}", errors.join("; "))
+    })
+}
+
+impl Store {
+    /// Connects to `postgres://…`/`postgresql://…`, or else to a SQLite file
+    /// (`sqlite://PATH`, `sqlite:PATH` or a bare path; created if missing, WAL,
+    /// `synchronous=FULL`). Does not create tables: call `migrate`.
+    pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(pacta_store_postgres::Db::connect(url).await?)
+        } else {
+            Backend::Sqlite(pacta_store_sqlite::Db::connect(url).await?)
+        };
+        Ok(Store { inner: Arc::new(Inner { backend, compiled: Mutex::new(HashMap::new()) }) })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.inner.backend {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The SQLite pool, for tools and tests that need raw SQL.
+    pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.inner.backend {
+            Backend::Sqlite(db) => Some(db.pool()),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, for tools and tests that need raw SQL.
+    pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
+        match &self.inner.backend {
+            Backend::Postgres(db) => Some(db.pool()),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// Creates or updates the tables (the adapter's embedded migrations).
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        with_sql!(self, db => db.migrate().await)
+    }
+
+    /// Stores an agreement's `.pact` source (once; storing it again is a no-op)
+    /// and returns its SHA-256, the key events use to name it.
+    pub async fn put_source(&self, text: &str) -> Result<[u8; 32], sqlx::Error> {
+        let sha256 = sha256(text.as_bytes());
+        with_sql!(self, db => Sql::put_source(db, &sha256, text).await)?;
+        Ok(sha256)
+    }
+
+    /// The stored source text with this hash.
+    pub async fn source(&self, sha256: &[u8; 32]) -> Result<Option<String>, sqlx::Error> {
+        with_sql!(self, db => Sql::source(db, sha256).await)
+    }
+
+    /// The agreement a stored source compiles to (compiled once, then cached).
+    /// Hand this `Arc` to the engine: appends then recognise it without comparing.
+    pub async fn agreement(&self, sha256: &[u8; 32]) -> Result<Arc<Agreement>, SourceError> {
+        if let Some(found) = self.cached(sha256) {
+            return Ok(found);
+        }
+        let body = self.source(sha256).await?.ok_or(SourceError::Missing(*sha256))?;
+        let agreement = compile_source(sha256, &body).map_err(|message| SourceError::Unusable { sha256: *sha256, message })?;
+        let mut compiled = self.inner.compiled.lock().expect("cache lock");
+        Ok(Arc::clone(compiled.entry(*sha256).or_insert_with(|| Arc::new(agreement))))
+    }
+
+    pub(crate) fn cached(&self, sha256: &[u8; 32]) -> Option<Arc<Agreement>> {
+        self.inner.compiled.lock().expect("cache lock").get(sha256).cloned()
+    }
+
+    /// Appends to one agreement's journal: `append_batch` of one.
+    pub async fn append(&self, append: Append<'_>) -> Result<(), AppendError> {
+        self.append_batch(std::slice::from_ref(&append)).await
+    }
+
+    /// Appends events to the journals of many agreements in ONE transaction (group
+    /// commit: one durable commit for a whole batch of commands). All or nothing:
+    /// if any append's `expected_seq` is stale, or anything else fails, none of
+    /// the batch is written. The same agreement may appear more than once; its
+    /// appends then follow each other in batch order. The `balances` projection
+    /// and the `agreements` heads change in the same transaction. When this
+    /// returns `Ok`, the batch is durable.
+    pub async fn append_batch(&self, batch: &[Append<'_>]) -> Result<(), AppendError> {
+        self.append_batch_with_receipts(batch, &[]).await
+    }
+
+    /// `append_batch`, storing the answers of the batch's commands in the same
+    /// transaction: the receipts land with the events or not at all. The batch may
+    /// have no appends (commands refused without changing anything): the receipts
+    /// are then stored alone, in one transaction. A receipt whose key is already
+    /// stored fails the whole batch with `ReceiptExists` (nothing is written), as
+    /// do two receipts with one key (`Invalid`).
+    pub async fn append_batch_with_receipts(&self, batch: &[Append<'_>], receipts: &[Receipt]) -> Result<(), AppendError> {
+        if batch.is_empty() && receipts.is_empty() {
+            return Ok(());
+        }
+        let prepared = prepare(batch)?;
+        let receipts = prepare_receipts(receipts)?;
+        self.check_sources(&prepared).await?;
+        let outcome = with_sql!(self, db => write_batch(db, &prepared, receipts.as_ref()).await);
+        match outcome {
+            Err(WriteError::Conflict(conflict)) => Err(conflict),
+            Err(WriteError::Raced(error)) => Err(with_sql!(self, db => diagnose(db, batch).await).unwrap_or(AppendError::Database(error))),
+            Err(WriteError::ReceiptExists) => Err(self.taken_receipt(receipts.as_ref()).await),
+            Err(WriteError::Database(error)) => Err(AppendError::Database(error)),
+            Ok(()) => Ok(()),
+        }
+    }
+
+    /// After a receipt insert found a key already stored: which one.
+    async fn taken_receipt(&self, receipts: Option<&PreparedReceipts>) -> AppendError {
+        for key in receipts.map(|r| r.keys.as_slice()).unwrap_or_default() {
+            match self.receipt(key).await {
+                Ok(Some(_)) => return AppendError::ReceiptExists { key: key.clone() },
+                Ok(None) => {}
+                Err(error) => return AppendError::Database(error),
+            }
+        }
+        AppendError::Database(sqlx::Error::Protocol("a receipt key was taken, then vanished".to_string()))
+    }
+
+    /// The stored receipt with this key.
+    pub async fn receipt(&self, key: &str) -> Result<Option<Receipt>, sqlx::Error> {
+        let Some(row) = with_sql!(self, db => Sql::receipt(db, key).await)? else { return Ok(None) };
+        let ReceiptRow { key, agreement_id, request_sha256, status, body, created_at } = row;
+        let request_sha256 = bytes32(&request_sha256).ok_or_else(|| sqlx::Error::Protocol(format!("receipt `{key}`: request_sha256 is not 32 bytes")))?;
+        let status = u16::try_from(status).map_err(|_| sqlx::Error::Protocol(format!("receipt `{key}`: status {status} is out of range")))?;
+        Ok(Some(Receipt { key, agreement_id, request_sha256, status, body, created_at }))
+    }
+
+    /// Forgets receipts created before `before` (unix seconds): retention is
+    /// bounded, and a retry later than that runs again. Returns how many went.
+    pub async fn purge_receipts(&self, before: i64) -> Result<u64, sqlx::Error> {
+        with_sql!(self, db => Sql::purge_receipts(db, before).await)
+    }
+
+    /// Every source an append names must be stored, and each event's agreement must
+    /// be exactly what its source compiles to: the journal keeps only the hash, so
+    /// anything else would decode to a different agreement than the one that ran.
+    async fn check_sources(&self, prepared: &[Prepared<'_>]) -> Result<(), AppendError> {
+        for p in prepared {
+            for event in p.append.events {
+                let Some((sha256, agreement)) = codec::source_of(&event.kind) else { continue };
+                let agreement_id = p.append.agreement_id.to_string();
+                let compiled = match self.agreement(&sha256).await {
+                    Ok(compiled) => compiled,
+                    Err(SourceError::Missing(sha256)) => return Err(AppendError::MissingSource { agreement_id, sha256 }),
+                    Err(SourceError::Database(error)) => return Err(AppendError::Database(error)),
+                    Err(SourceError::Unusable { message, .. }) => return Err(AppendError::Invalid { agreement_id, reason: message }),
+                };
+                if let Some(given) = agreement {
+                    if !Arc::ptr_eq(given, &compiled) && **given != *compiled {
+                        let reason =
+                            format!("the agreement in a `{}` event is not what source {} compiles to", codec::encode(&event.kind).kind, hex::encode(sha256));
+                        return Err(AppendError::Invalid { agreement_id, reason });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The events of one agreement's journal, in order (empty if there is none).
+    /// The hash chain is checked on the way: a journal that does not hold together
+    /// is an error, never a silently different history.
+    pub async fn load(&self, agreement_id: &str) -> Result<Vec<Event>, LoadError> {
+        Ok(self.entries(agreement_id, 0).await?.into_iter().map(|e| e.event).collect())
+    }
+
+    /// The entries after seq `after` (all of them for 0), with their hashes. Each
+    /// entry's link to the one before it is checked, the first one's against the
+    /// genesis when `after` is 0 (otherwise compare its `prev_hash` with the hash
+    /// you hold for entry `after`).
+    pub async fn entries(&self, agreement_id: &str, after: u64) -> Result<Vec<JournalEntry>, LoadError> {
+        let after_i64 = i64::try_from(after).map_err(|_| corrupt(agreement_id, after, "seq out of range".into()))?;
+        let rows = with_sql!(self, db => Sql::events(db, agreement_id, after_i64).await)?;
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut prev: Option<[u8; 32]> = (after == 0).then_some(GENESIS);
+        for (i, row) in rows.iter().enumerate() {
+            let seq = after + 1 + i as u64;
+            let (prev_hash, hash) = check_link(agreement_id, seq, row, prev.as_ref()).map_err(|problem| corrupt(agreement_id, seq, problem))?;
+            let event = self.decode_row(row).await.map_err(|e| match e {
+                DecodeError::Database(error) => LoadError::Database(error),
+                DecodeError::Codec(e) => corrupt(agreement_id, seq, e.to_string()),
+            })?;
+            entries.push(JournalEntry { seq, prev_hash, hash, event });
+            prev = Some(hash);
+        }
+        Ok(entries)
+    }
+
+    /// Decodes a stored row, fetching and compiling the sources it names as needed.
+    pub(crate) async fn decode_row(&self, row: &EventRow) -> Result<Event, DecodeError> {
+        let at = codec::decode_at(&row.at)?;
+        loop {
+            let decoded = {
+                let compiled = self.inner.compiled.lock().expect("cache lock");
+                codec::decode(&row.kind, &row.payload, &mut |sha256| compiled.get(sha256).cloned().ok_or(CodecError::UnknownSource(*sha256)))
+            };
+            match decoded {
+                Ok(kind) => return Ok(Event { at, kind }),
+                Err(CodecError::UnknownSource(sha256)) => match self.agreement(&sha256).await {
+                    Ok(_) => continue,
+                    Err(SourceError::Database(error)) => return Err(DecodeError::Database(error)),
+                    Err(SourceError::Missing(sha256)) => return Err(CodecError::UnknownSource(sha256).into()),
+                    Err(SourceError::Unusable { sha256, message }) => return Err(CodecError::BadSource { sha256, message }.into()),
+                },
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+
+    /// Every agreement id, sorted by the database's collation.
+    pub async fn agreement_ids(&self) -> Result<Vec<String>, sqlx::Error> {
+        with_sql!(self, db => Sql::agreement_ids(db).await)
+    }
+
+    /// Where an agreement's journal ends; `None` if it was never opened.
+    pub async fn head(&self, agreement_id: &str) -> Result<Option<Head>, LoadError> {
+        let Some(row) = with_sql!(self, db => Sql::agreement(db, agreement_id).await)? else { return Ok(None) };
+        let bad = |what: &str| corrupt(agreement_id, row.head_seq.max(0) as u64, format!("the agreements row has {what}"));
+        Ok(Some(Head {
+            seq: u64::try_from(row.head_seq).map_err(|_| bad("a negative head_seq"))?,
+            hash: bytes32(&row.head_hash).ok_or_else(|| bad("a head_hash that is not 32 bytes"))?,
+            source_sha256: bytes32(&row.source_sha256).ok_or_else(|| bad("a source_sha256 that is not 32 bytes"))?,
+            opened_at: codec::decode_at(&row.opened_at).map_err(|e| bad(&format!("an unreadable opened_at ({e})")))?,
+        }))
+    }
+
+    /// The `balances` projection of one agreement: `(account label, minor units)`,
+    /// sorted by label, zero balances left out.
+    pub async fn balances(&self, agreement_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        let rows = with_sql!(self, db => Sql::balances(db, agreement_id).await)?;
+        let mut balances: Vec<(String, i64)> = rows.into_iter().filter(|r| r.minor != 0).map(|r| (r.account, r.minor)).collect();
+        balances.sort();
+        Ok(balances)
+    }
+}
+
+pub(crate) enum DecodeError {
+    Database(sqlx::Error),
+    Codec(CodecError),
+}
+
+impl From<CodecError> for DecodeError {
+    fn from(e: CodecError) -> Self {
+        DecodeError::Codec(e)
+    }
+}
+
+fn corrupt(agreement_id: &str, seq: u64, problem: String) -> LoadError {
+    LoadError::Corrupt { agreement_id: agreement_id.to_string(), seq, problem }
+}
+
+/// Checks one stored row's place in its chain: its hash covers its content and,
+/// when `prev` is known, it links to the entry before it. Returns its two hashes.
+pub(crate) fn check_link(agreement_id: &str, seq: u64, row: &EventRow, prev: Option<&[u8; 32]>) -> Result<([u8; 32], [u8; 32]), String> {
+    if row.agreement_id != agreement_id {
+        return Err(format!("the row belongs to agreement `{}`", row.agreement_id));
+    }
+    if row.seq < 0 || row.seq as u64 != seq {
+        return Err(format!("entry {seq} is missing: the next stored entry has seq {}", row.seq));
+    }
+    let prev_hash = bytes32(&row.prev_hash).ok_or("the stored prev_hash is not 32 bytes")?;
+    let hash = bytes32(&row.hash).ok_or("the stored hash is not 32 bytes")?;
+    if let Some(prev) = prev {
+        if prev_hash != *prev {
+            return Err(if seq == 1 {
+                "the first entry's prev_hash is not the genesis (32 zero bytes)".to_string()
+            } else {
+                format!("prev_hash does not link to entry {}", seq - 1)
+            });
+        }
+    }
+    if chain::entry_hash(&row.agreement_id, seq, &row.at, &row.kind, &row.payload, &prev_hash) != hash {
+        return Err("the stored hash does not match the entry's content".to_string());
+    }
+    Ok((prev_hash, hash))
+}
+
+// ---------------------------------------------------------------------------
+// Writing a batch
+// ---------------------------------------------------------------------------
+
+/// One append, validated and encoded, before the heads are known.
+pub(crate) struct Prepared<'a> {
+    append: &'a Append<'a>,
+    /// `(at, kind, payload)` per event, exactly as they will be stored and hashed.
+    encoded: Vec<(String, &'static str, Vec<u8>)>,
+    /// The source in force after this append, if it opens or amends the agreement.
+    source_at_end: Option<[u8; 32]>,
+    /// Ledger movements per account label.
+    deltas: BTreeMap<String, i128>,
+}
+
+fn invalid(append: &Append<'_>, reason: impl Into<String>) -> AppendError {
+    AppendError::Invalid { agreement_id: append.agreement_id.to_string(), reason: reason.into() }
+}
+
+fn prepare<'a>(batch: &'a [Append<'a>]) -> Result<Vec<Prepared<'a>>, AppendError> {
+    batch
+        .iter()
+        .map(|append| {
+            if append.events.is_empty() {
+                return Err(invalid(append, "an append needs at least one event"));
+            }
+            if !matches!(append.expected_seq.checked_add(append.events.len() as u64), Some(end) if end <= i64::MAX as u64) {
+                return Err(invalid(append, "seq out of range"));
+            }
+            let mut deltas: BTreeMap<String, i128> = BTreeMap::new();
+            let mut source_at_end = None;
+            let mut encoded = Vec::with_capacity(append.events.len());
+            for (i, event) in append.events.iter().enumerate() {
+                let seq = append.expected_seq + 1 + i as u64;
+                if seq == 1 && !matches!(event.kind, EventKind::Opened { .. }) {
+                    return Err(invalid(append, "a journal starts with `opened`"));
+                }
+                match &event.kind {
+                    EventKind::Opened { id, source_sha256, .. } => {
+                        if seq != 1 {
+                            return Err(invalid(append, format!("`opened` can only be entry 1, not entry {seq}")));
+                        }
+                        if id != append.agreement_id {
+                            return Err(invalid(append, format!("the `opened` event is for agreement `{id}`")));
+                        }
+                        source_at_end = Some(*source_sha256);
+                    }
+                    EventKind::Amended { source_sha256, .. } => source_at_end = Some(*source_sha256),
+                    EventKind::Posted(posting) => {
+                        *deltas.entry(posting.debit.label()).or_default() -= i128::from(posting.amount.minor);
+                        *deltas.entry(posting.credit.label()).or_default() += i128::from(posting.amount.minor);
+                    }
+                    _ => {}
+                }
+                let stored = codec::encode(&event.kind);
+                encoded.push((codec::encode_at(event.at), stored.kind, stored.payload));
+            }
+            Ok(Prepared { append, encoded, source_at_end, deltas })
+        })
+        .collect()
+}
+
+/// A batch's receipts as one statement's rows.
+pub(crate) struct PreparedReceipts {
+    rows: Box<sqlx::types::JsonRawValue>,
+    keys: Vec<String>,
+}
+
+fn prepare_receipts(receipts: &[Receipt]) -> Result<Option<PreparedReceipts>, AppendError> {
+    if receipts.is_empty() {
+        return Ok(None);
+    }
+    let mut keys: Vec<String> = Vec::with_capacity(receipts.len());
+    let mut seen = std::collections::HashSet::with_capacity(receipts.len());
+    let mut rows = Rows::new();
+    for r in receipts {
+        if !seen.insert(r.key.as_str()) {
+            return Err(AppendError::Invalid { agreement_id: r.agreement_id.clone(), reason: format!("two receipts with key `{}` in one batch", r.key) });
+        }
+        keys.push(r.key.clone());
+        rows.row()
+            .str("key", &r.key)
+            .str("agreement_id", &r.agreement_id)
+            .hex("request_sha256", &r.request_sha256)
+            .int("status", i64::from(r.status))
+            .hex("body", &r.body)
+            .int("created_at", r.created_at)
+            .end();
+    }
+    Ok(Some(PreparedReceipts { rows: rows.finish(), keys }))
+}
+
+pub(crate) enum WriteError {
+    /// A stale `expected_seq`, seen before writing anything.
+    Conflict(AppendError),
+    /// A constraint or count showed that another writer got there first; the
+    /// transaction was rolled back and the heads must be read again to say which.
+    Raced(sqlx::Error),
+    /// A receipt key was already stored; the transaction was rolled back.
+    ReceiptExists,
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(error: sqlx::Error) -> Self {
+        if error.as_database_error().is_some_and(|e| e.is_unique_violation()) {
+            WriteError::Raced(error)
+        } else {
+            WriteError::Database(error)
+        }
+    }
+}
+
+/// Where one agreement's journal stands while a batch is being laid out.
+struct Running {
+    seq: u64,
+    hash: [u8; 32],
+    /// The head the database had when the batch began (`None`: a new agreement).
+    stored_seq: Option<u64>,
+    source: Option<[u8; 32]>,
+    opened_at: Option<String>,
+}
+
+pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], receipts: Option<&PreparedReceipts>) -> Result<(), WriteError> {
+    let mut tx = db.begin().await?;
+    if let Some(receipts) = receipts {
+        // First, so a request another server already answered costs no journal work;
+        // `ON CONFLICT DO NOTHING` counts instead of failing, so this is not taken for a lost race.
+        if tx.insert_receipts(&receipts.rows).await? != receipts.keys.len() as u64 {
+            return Err(WriteError::ReceiptExists);
+        }
+    }
+    if prepared.is_empty() {
+        return tx.commit().await.map_err(WriteError::Database);
+    }
+    let ids = batch::ids(prepared.iter().map(|p| p.append.agreement_id));
+    let heads: HashMap<String, HeadRow> = tx.heads(&ids).await?.into_iter().map(|h| (h.id.clone(), h)).collect();
+
+    let mut running: BTreeMap<&str, Running> = BTreeMap::new();
+    let mut events = Rows::new();
+    let mut deltas: BTreeMap<(&str, &str), i128> = BTreeMap::new();
+    for p in prepared {
+        let id = p.append.agreement_id;
+        if !running.contains_key(id) {
+            let start = match heads.get(id) {
+                Some(head) => {
+                    let seq = u64::try_from(head.head_seq)
+                        .map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a negative head_seq"))))?;
+                    let hash = bytes32(&head.head_hash)
+                        .ok_or_else(|| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a malformed head_hash"))))?;
+                    Running { seq, hash, stored_seq: Some(seq), source: None, opened_at: None }
+                }
+                None => Running { seq: 0, hash: GENESIS, stored_seq: None, source: None, opened_at: None },
+            };
+            running.insert(id, start);
+        }
+        let state = running.get_mut(id).expect("inserted above");
+        if state.seq != p.append.expected_seq {
+            return Err(WriteError::Conflict(AppendError::Conflict { agreement_id: id.to_string(), expected: p.append.expected_seq, actual: state.seq }));
+        }
+        for (at, kind, payload) in &p.encoded {
+            let seq = state.seq + 1;
+            let hash = chain::entry_hash(id, seq, at, kind, payload, &state.hash);
+            events
+                .row()
+                .str("agreement_id", id)
+                .int("seq", seq as i64)
+                .str("at", at)
+                .str("kind", kind)
+                .hex("payload", payload)
+                .hex("prev_hash", &state.hash)
+                .hex("hash", &hash)
+                .end();
+            if seq == 1 {
+                state.opened_at = Some(at.clone());
+            }
+            state.seq = seq;
+            state.hash = hash;
+        }
+        if p.source_at_end.is_some() {
+            state.source = p.source_at_end;
+        }
+        for (label, delta) in &p.deltas {
+            *deltas.entry((id, label.as_str())).or_default() += delta;
+        }
+    }
+
+    let mut new_agreements = Rows::new();
+    let mut moved_heads = Rows::new();
+    for (id, state) in &running {
+        match state.stored_seq {
+            None => {
+                let source = state.source.expect("prepare checked that a new journal starts with `opened`");
+                let opened_at = state.opened_at.as_deref().expect("a new journal has entry 1");
+                new_agreements
+                    .row()
+                    .str("id", id)
+                    .hex("source_sha256", &source)
+                    .int("seq", state.seq as i64)
+                    .hex("hash", &state.hash)
+                    .str("opened_at", opened_at)
+                    .end();
+            }
+            Some(stored) => {
+                let row = moved_heads.row().str("id", id).int("expected", stored as i64).int("seq", state.seq as i64).hex("hash", &state.hash);
+                if let Some(source) = &state.source {
+                    row.hex("source_sha256", source);
+                }
+                row.end();
+            }
+        }
+    }
+    let mut balances = Rows::new();
+    for ((id, label), delta) in deltas {
+        if delta != 0 {
+            let delta = i64::try_from(delta)
+                .map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}`: the balance change of `{label}` overflows"))))?;
+            balances.row().str("agreement_id", id).str("account", label).int("delta", delta).end();
+        }
+    }
+
+    if !new_agreements.is_empty() {
+        let expected = new_agreements.len() as u64;
+        if tx.insert_agreements(&new_agreements.finish()).await? != expected {
+            return Err(WriteError::Raced(sqlx::Error::RowNotFound));
+        }
+    }
+    if !moved_heads.is_empty() {
+        let expected = moved_heads.len() as u64;
+        // Fewer rows than heads: another writer moved one since `heads` read it.
+        if tx.advance_heads(&moved_heads.finish()).await? != expected {
+            return Err(WriteError::Raced(sqlx::Error::RowNotFound));
+        }
+    }
+    tx.insert_events(&events.finish()).await?;
+    if !balances.is_empty() {
+        tx.add_balances(&balances.finish()).await?;
+    }
+    tx.commit().await.map_err(WriteError::Database)
+}
+
+/// After a race was lost: which append's expected seq no longer holds.
+async fn diagnose<D: Sql>(db: &D, batch: &[Append<'_>]) -> Option<AppendError> {
+    let mut tx = db.begin().await.ok()?;
+    let ids = batch::ids(batch.iter().map(|a| a.agreement_id));
+    let heads: HashMap<String, i64> = tx.heads(&ids).await.ok()?.into_iter().map(|h| (h.id, h.head_seq)).collect();
+    drop(tx);
+    let mut running: HashMap<&str, u64> = HashMap::new();
+    for append in batch {
+        let current = *running.entry(append.agreement_id).or_insert_with(|| heads.get(append.agreement_id).map_or(0, |&s| s.max(0) as u64));
+        if current != append.expected_seq {
+            return Some(AppendError::Conflict { agreement_id: append.agreement_id.to_string(), expected: append.expected_seq, actual: current });
+        }
+        running.insert(append.agreement_id, current + append.events.len() as u64);
+    }
+    None
+}

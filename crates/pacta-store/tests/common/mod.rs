@@ -1,0 +1,219 @@
+//! Shared fixtures for pacta-store's tests: real journals from the scenario files,
+//! and fresh databases of both engines.
+//!
+//! Journals come from `agreements/scenarios/*.scenario`, replayed by the CLI's own
+//! scenario runner: its source files are compiled into this test crate (the
+//! `#[path]` below) rather than copied, so the journals here are exactly the ones
+//! `pacta simulate` produces. It depends only on pacta-core, pacta-lang and the
+//! crypto crates; if it ever reaches into the rest of the CLI this stops compiling.
+#![allow(dead_code)]
+
+// `rustfmt::skip`: formatting this file must not reformat the CLI's files.
+#[path = "../../../pacta-cli/src/scenario/mod.rs"]
+#[allow(dead_code, clippy::all)]
+#[rustfmt::skip]
+mod scenario;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use pacta_core::agreement::Agreement;
+use pacta_core::engine::Event;
+use pacta_store::{Append, Store};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+/// A scenario replayed: the agreement's source, every `.pact` source it uses, and
+/// the journal split as a server would append it (the opening, then one append
+/// per command that produced events).
+pub struct Journal {
+    pub name: String,
+    pub id: String,
+    pub sources: Vec<String>,
+    pub events: Vec<Event>,
+    /// Ranges of `events`, one per append, in order.
+    pub appends: Vec<std::ops::Range<usize>>,
+}
+
+impl Journal {
+    /// The appends as the store takes them, starting from an empty journal.
+    pub fn as_appends(&self) -> Vec<Append<'_>> {
+        self.appends.iter().map(|r| Append { agreement_id: &self.id, expected_seq: r.start as u64, events: &self.events[r.clone()] }).collect()
+    }
+
+    /// The whole journal as one append.
+    pub fn as_one_append(&self) -> Append<'_> {
+        Append { agreement_id: &self.id, expected_seq: 0, events: &self.events }
+    }
+
+    pub async fn put_sources(&self, store: &Store) {
+        for source in &self.sources {
+            store.put_source(source).await.expect("source stored");
+        }
+    }
+}
+
+/// Scenario files are named after the agreement they run against.
+fn agreement_file(scenario: &str) -> &'static str {
+    match scenario.split('-').next() {
+        Some("escrow") => "agreements/escrow.pact",
+        Some("omnibus") => "agreements/omnibus-waiver.pact",
+        Some("note") => "agreements/note-purchase.pact",
+        _ => panic!("no agreement for scenario {scenario}"),
+    }
+}
+
+pub fn scenario_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("agreements/scenarios"))
+        .expect("scenario folder")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".scenario").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Replays one scenario under the agreement id `id` (scenarios share ids, a store may not).
+pub fn journal_with_id(name: &str, id: &str) -> Journal {
+    let repo = repo();
+    let source = std::fs::read_to_string(repo.join(agreement_file(name))).expect("agreement source");
+    let agreement = pacta_lang::compile(&source).agreement.expect("seed agreement compiles");
+    let dir = repo.join("agreements/scenarios");
+    let text = std::fs::read_to_string(dir.join(format!("{name}.scenario"))).expect("scenario");
+    let mut parsed = scenario::parse::parse(&text).expect("scenario parses");
+    parsed.id = Some(id.to_string());
+    let mut sources = vec![source.clone()];
+    for step in &parsed.steps {
+        if let scenario::Action::Sign { terms: scenario::TermsSpec::Amendment { file }, .. } = &step.action {
+            sources.push(std::fs::read_to_string(dir.join(file)).expect("amendment source"));
+        }
+    }
+    let run = scenario::run::run(agreement, &source, &parsed, &dir, id).expect("scenario runs");
+    assert!(run.passed(), "scenario {name} does not meet its own expectations: {:?}", run.expectation_failures);
+    let opening = run.entries.first().map_or(run.journal.len(), |e| e.journal.start);
+    let appends = std::iter::once(0..opening).chain(run.entries.iter().map(|e| e.journal.clone()).filter(|r| !r.is_empty())).collect();
+    Journal { name: name.to_string(), id: id.to_string(), sources, events: run.journal, appends }
+}
+
+pub fn journal(name: &str) -> Journal {
+    journal_with_id(name, name)
+}
+
+pub fn all_journals() -> Vec<Journal> {
+    scenario_names().iter().map(|n| journal(n)).collect()
+}
+
+/// Compiles sources the way `Store` does, for decoding without a database.
+pub fn resolver(sources: &[String]) -> impl FnMut(&[u8; 32]) -> Result<Arc<Agreement>, pacta_store::codec::CodecError> {
+    use sha2::{Digest, Sha256};
+    let compiled: Vec<([u8; 32], Arc<Agreement>)> =
+        sources.iter().map(|s| (Sha256::digest(s.as_bytes()).into(), Arc::new(pacta_lang::compile(s).agreement.expect("source compiles")))).collect();
+    move |sha| compiled.iter().find(|(h, _)| h == sha).map(|(_, a)| Arc::clone(a)).ok_or(pacta_store::codec::CodecError::UnknownSource(*sha))
+}
+
+// ---------------------------------------------------------------------------
+// Databases
+// ---------------------------------------------------------------------------
+
+pub const PG_VAR: &str = "PACTA_TEST_DATABASE_URL";
+
+/// A fresh, migrated journal database, removed when dropped.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server URL and the schema this test owns.
+    schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("journal.db").display());
+        let store = Store::connect(&url).await.expect("SQLite opens");
+        store.migrate().await.expect("migrations run");
+        TestDb { store, url, _dir: Some(dir), schema: None }
+    }
+
+    /// A fresh schema on the server named by `PACTA_TEST_DATABASE_URL`, or `None`
+    /// (after saying so, loudly) when the variable is not set.
+    pub async fn postgres() -> Option<TestDb> {
+        let Ok(base) = std::env::var(PG_VAR) else {
+            eprintln!("SKIPPED: PostgreSQL conformance (set {PG_VAR}=postgres://…)");
+            return None;
+        };
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").subsec_nanos();
+        let schema = format!("test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos);
+        let admin = sqlx::PgPool::connect(&base).await.unwrap_or_else(|e| panic!("{PG_VAR}={base} is unreachable: {e}"));
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("schema created");
+        admin.close().await;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options[search_path]={schema}");
+        let store = Store::connect(&url).await.expect("PostgreSQL connects");
+        store.migrate().await.expect("migrations run");
+        Some(TestDb { store, url, _dir: None, schema: Some((base, schema)) })
+    }
+
+    /// Another connection pool on the same database: a second writer.
+    pub async fn second_writer(&self) -> Store {
+        Store::connect(&self.url).await.expect("second connection")
+    }
+
+    /// Runs raw SQL (tests reach past the store to tamper with it).
+    pub async fn execute(&self, sql: &str) {
+        match (self.store.sqlite_pool(), self.store.postgres_pool()) {
+            (Some(pool), _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            (_, Some(pool)) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            _ => unreachable!(),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.schema.take() else { return };
+        // Drop the schema from a thread of its own: Drop cannot await, and it may
+        // run while a test's runtime is shutting down (or unwinding).
+        let done = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = sqlx::PgPool::connect(&base).await {
+                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await;
+                    admin.close().await;
+                }
+            });
+        });
+        let _ = done.join();
+    }
+}
+
+/// Runs each named test (an `async fn(&TestDb)`) against SQLite and PostgreSQL:
+/// `sqlite::NAME` and `postgres::NAME`.
+#[macro_export]
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let db = $crate::common::TestDb::sqlite().await;
+                    super::$test(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let Some(db) = $crate::common::TestDb::postgres().await else { return };
+                    super::$test(&db).await;
+                }
+            )*
+        }
+    };
+}
