@@ -240,8 +240,8 @@ fn note_purchase_compiles_to_the_contract() {
         n.interest, None,
         "the seed states no rate, so none is invented"
     );
-    let Rule::Obligation(o) = &clause(&a, "2").rules[0] else {
-        panic!("2 is an obligation")
+    let Rule::Obligation(o) = &clause(&a, "3.3").rules[0] else {
+        panic!("3.3 is an obligation")
     };
     assert_eq!(
         o.period,
