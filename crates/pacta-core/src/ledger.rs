@@ -12,6 +12,8 @@
 //! is frozen, posted when the held funds leave under the hold's own authority
 //! (a deposit with a court), and voided when a settlement or court order lifts it.
 
+use std::sync::Arc;
+
 use imbl::{OrdMap, Vector};
 use jiff::Timestamp;
 
@@ -107,7 +109,9 @@ pub struct Hold {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
     balances: OrdMap<LedgerAccount, i64>,
-    postings: Vector<Posting>,
+    /// Behind `Arc` so that copying a chunk of this vector (copy-on-write after a
+    /// state is shared) copies pointers, not whole postings.
+    postings: Vector<Arc<Posting>>,
     holds: OrdMap<u64, Hold>,
 }
 
@@ -145,7 +149,7 @@ impl Ledger {
         self.balances.iter().map(|(k, &v)| (k, Money::from_minor(v)))
     }
 
-    pub fn postings(&self) -> &Vector<Posting> {
+    pub fn postings(&self) -> &Vector<Arc<Posting>> {
         &self.postings
     }
 
@@ -185,7 +189,7 @@ impl Ledger {
         assert_eq!(posting.id, self.next_posting_id(), "postings are numbered in order");
         self.add(&posting.debit, -posting.amount.minor);
         self.add(&posting.credit, posting.amount.minor);
-        self.postings.push_back(posting);
+        self.postings.push_back(Arc::new(posting));
         Ok(())
     }
 

@@ -649,7 +649,7 @@ fn check_refunds(state: &State, context: &str) -> Result<(), TestCaseError> {
     for member in members(state) {
         let outside = LedgerAccount::outside(&member);
         let sub = LedgerAccount::custody(ESCROW, Some(&member));
-        let touches = |p: &&Posting| p.debit == outside || p.credit == outside || p.debit == sub || p.credit == sub;
+        let touches = |p: &&std::sync::Arc<Posting>| p.debit == outside || p.credit == outside || p.debit == sub || p.credit == sub;
         let only_deposited = postings.iter().filter(touches).all(|p| is_deposit_by(p, &member) || is_refund_to(p, &member));
         if !only_deposited {
             continue;
