@@ -150,6 +150,16 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// Passes a declaration's parse result through. When it failed, the declared
+    /// name is remembered as broken: it still counts as declared, so the one syntax
+    /// error does not also produce "unknown name" at every use.
+    fn unless_broken<T>(&mut self, name: &str, body: PResult<T>) -> PResult<T> {
+        if body.is_err() {
+            self.broken.push(name.to_string());
+        }
+        body
+    }
+
     // ---- token access ----------------------------------------------------------------------
 
     fn peek(&self) -> Option<&Token> {
@@ -784,18 +794,14 @@ impl<'a> Parser<'a> {
         let name = self.name(&format!("the {kw}'s name"))?;
         // The name is known even if the rest fails: remember it, so uses of it are not also
         // reported as unknown.
-        match self.decl_body(kw) {
-            Ok((title, kind)) => Ok(Decl {
+        let body = self.decl_body(kw);
+        self.unless_broken(&name.text, body)
+            .map(|(title, kind)| Decl {
                 keyword,
                 name,
                 title,
                 kind,
-            }),
-            Err(f) => {
-                self.broken.push(name.text);
-                Err(f)
-            }
-        }
+            })
     }
 
     fn decl_body(&mut self, kw: &str) -> PResult<(Option<Text>, DeclKind)> {
@@ -1030,20 +1036,17 @@ impl<'a> Parser<'a> {
             let (period, anchor) = self.anchored_period("within")?;
             Ok((payer, amount, payee, period, anchor))
         })();
-        match body {
-            Ok((payer, amount, payee, period, anchor)) => Ok(RuleKind::Obligation {
-                name,
-                payer,
-                amount,
-                payee,
-                period,
-                anchor,
-            }),
-            Err(f) => {
-                self.broken.push(name.text);
-                Err(f)
-            }
-        }
+        self.unless_broken(&name.text, body)
+            .map(
+                |(payer, amount, payee, period, anchor)| RuleKind::Obligation {
+                    name,
+                    payer,
+                    amount,
+                    payee,
+                    period,
+                    anchor,
+                },
+            )
     }
 
     fn warrant_rule(&mut self) -> PResult<RuleKind> {
@@ -1077,13 +1080,8 @@ impl<'a> Parser<'a> {
                 anchor,
             })
         })();
-        match body {
-            Ok(w) => Ok(RuleKind::Warrant(Box::new(w))),
-            Err(f) => {
-                self.broken.push(name.text);
-                Err(f)
-            }
-        }
+        self.unless_broken(&name.text, body)
+            .map(|w| RuleKind::Warrant(Box::new(w)))
     }
 
     fn note_rule(&mut self) -> PResult<RuleKind> {
@@ -1126,13 +1124,8 @@ impl<'a> Parser<'a> {
                 interest,
             })
         })();
-        match body {
-            Ok(n) => Ok(RuleKind::Note(Box::new(n))),
-            Err(f) => {
-                self.broken.push(name.text);
-                Err(f)
-            }
-        }
+        self.unless_broken(&name.text, body)
+            .map(|n| RuleKind::Note(Box::new(n)))
     }
 
     fn notice_rule(&mut self) -> PResult<RuleKind> {
@@ -1180,18 +1173,13 @@ impl<'a> Parser<'a> {
             let (period, anchor) = self.anchored_period("but no longer than")?;
             Ok((until, period, anchor))
         })();
-        match body {
-            Ok((until, period, anchor)) => Ok(RuleKind::Waiver {
+        self.unless_broken(&name.text, body)
+            .map(|(until, period, anchor)| RuleKind::Waiver {
                 name,
                 until,
                 period,
                 anchor,
-            }),
-            Err(f) => {
-                self.broken.push(name.text);
-                Err(f)
-            }
-        }
+            })
     }
 
     fn party_rule(&mut self) -> PResult<RuleKind> {
