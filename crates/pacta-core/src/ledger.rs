@@ -113,6 +113,9 @@ pub struct Ledger {
     /// state is shared) copies pointers, not whole postings.
     postings: Vector<Arc<Posting>>,
     holds: OrdMap<u64, Hold>,
+    /// Each custody account's total across its pool and sub-accounts, kept as
+    /// balances change, so a deposit's limit check does not walk every balance.
+    custody_totals: OrdMap<String, i64>,
 }
 
 /// Why a posting could not be applied. The engine checks before it posts, so
@@ -131,8 +134,7 @@ impl Ledger {
 
     /// Everything in a custody account: the pool plus every depositor's sub-account.
     pub fn custody_total(&self, account: &str) -> Money {
-        let minor = self.custody_parts(account).map(|(_, m)| m.minor).sum();
-        Money::from_minor(minor)
+        Money::from_minor(self.custody_totals.get(account).copied().unwrap_or(0))
     }
 
     /// The non-zero parts of a custody account: `(depositor, balance)`, pool first as `None`.
@@ -200,6 +202,15 @@ impl Ledger {
         if *entry == 0 {
             self.balances.remove(account);
         }
+        if let LedgerAccount::Custody { account, .. } = account {
+            // The parts sum to the total, and no part is negative, so neither can overflow.
+            let total = self.custody_totals.entry(account.clone()).or_insert(0);
+            *total += delta;
+            assert!(*total >= 0, "a custody account's total is never negative");
+            if *total == 0 {
+                self.custody_totals.remove(account);
+            }
+        }
     }
 
     pub fn place_hold(&mut self, hold: Hold) {
@@ -246,6 +257,24 @@ mod tests {
         ledger.apply(posting(2, escrow, alpha, 500)).unwrap();
         assert_eq!(ledger.sum_of_balances(), 0);
         assert_eq!(ledger.custody_total("escrow"), Money::ZERO);
+    }
+
+    #[test]
+    fn custody_total_is_the_sum_of_its_parts() {
+        let mut ledger = Ledger::default();
+        let parts = [("alpha", 500), ("beta", 300)];
+        for (i, (who, minor)) in parts.iter().enumerate() {
+            let posting = posting(i as u64 + 1, LedgerAccount::outside(who), LedgerAccount::custody("escrow", Some(who)), *minor);
+            ledger.apply(posting).unwrap();
+        }
+        let pool = posting(3, LedgerAccount::custody("escrow", Some("alpha")), LedgerAccount::custody("escrow", None), 200);
+        ledger.apply(pool).unwrap();
+        let paid = posting(4, LedgerAccount::custody("escrow", None), LedgerAccount::outside("kramer"), 150);
+        ledger.apply(paid).unwrap();
+        let sum: i64 = ledger.custody_parts("escrow").map(|(_, m)| m.minor).sum();
+        assert_eq!(ledger.custody_total("escrow"), Money::from_minor(sum));
+        assert_eq!(sum, 650);
+        assert_eq!(ledger.custody_total("other"), Money::ZERO);
     }
 
     #[test]
