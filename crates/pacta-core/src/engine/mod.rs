@@ -64,7 +64,7 @@ impl Decision {
 
 /// Starts an agreement instance. `keys` are the public keys of single parties.
 pub fn open(id: &str, agreement: Agreement, source_sha256: [u8; 32], keys: Vec<(String, [u8; 32])>, at: Timestamp) -> Result<(State, Vec<Event>), Rejection> {
-    if !commands_is_identifier(id) {
+    if !is_instance_id(id) {
         return Err(Rejection::new("invalid_name", format!("agreement id `{id}` must be lowercase letters, digits, `_` or `-`")));
     }
     for (name, key) in &keys {
@@ -87,7 +87,7 @@ pub fn open(id: &str, agreement: Agreement, source_sha256: [u8; 32], keys: Vec<(
     Ok((state, events))
 }
 
-fn commands_is_identifier(id: &str) -> bool {
+fn is_instance_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
