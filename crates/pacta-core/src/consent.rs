@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use ed25519_dalek::{Signature, SigningKey, Signer, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::agreement::{Agreement, PayAmount};
@@ -133,6 +133,67 @@ impl ConsentScope<'_> {
         };
         key.verify_strict(&self.message(), &Signature::from_bytes(signature)).is_ok()
     }
+
+    /// Verifies now and records the outcome, valid or not, for [`ConsentScope::verdict`].
+    pub fn check(&self, public_key: &[u8; 32], signature: &[u8; 64]) -> SignatureCheck {
+        let valid = self.verify(public_key, signature);
+        SignatureCheck { message_sha256: Sha256::digest(self.message()).into(), public_key: *public_key, signature: *signature, valid }
+    }
+
+    /// The recorded outcome of `check`, if it was made over exactly this scope,
+    /// key and signature; `None` if it covers anything else.
+    pub fn verdict(&self, check: &SignatureCheck, public_key: &[u8; 32], signature: &[u8; 64]) -> Option<bool> {
+        let applies =
+            check.public_key == *public_key && check.signature == *signature && check.message_sha256 == <[u8; 32]>::from(Sha256::digest(self.message()));
+        applies.then_some(check.valid)
+    }
+}
+
+/// An Ed25519 public key that decodes to a point on the curve.
+///
+/// Decoding costs a square root on the curve, about as much as 15 deposits, so
+/// it is done where a key enters pacta (a request, a scenario), in parallel with
+/// other requests, and not on the engine's sequential path. The only ways to make
+/// one check the key (or start from a `VerifyingKey`, which is checked), so a
+/// command that carries a `PublicKey` carries a usable key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey([u8; 32]);
+
+impl PublicKey {
+    /// `None` if the bytes are not a valid Ed25519 public key.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Option<PublicKey> {
+        VerifyingKey::from_bytes(bytes).ok().map(PublicKey::from)
+    }
+
+    pub fn to_bytes(self) -> [u8; 32] {
+        self.0
+    }
+}
+
+impl From<VerifyingKey> for PublicKey {
+    fn from(key: VerifyingKey) -> PublicKey {
+        PublicKey(key.to_bytes())
+    }
+}
+
+/// The outcome of one Ed25519 check, made wherever the caller chose to spend the
+/// curve arithmetic (in parallel at the edge, say), kept for the engine.
+///
+/// Verification is the one costly step of a signature, and it needs nothing but
+/// the message, the key and the signature, so it need not run on the engine's
+/// sequential path. Only [`ConsentScope::check`] makes a `SignatureCheck` (its
+/// fields are private), so holding one proves the check ran. It names the exact
+/// message, key and signature it covers; the engine applies it only if its own
+/// scope and the signer's registered key give the same message and key, which
+/// costs a SHA-256, not a curve operation. A check that does not apply is
+/// ignored and the engine verifies as if there were none, so a stale or misused
+/// check can slow a command down but never change its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureCheck {
+    message_sha256: [u8; 32],
+    public_key: [u8; 32],
+    signature: [u8; 64],
+    valid: bool,
 }
 
 /// A deterministic key from a name, for demos and tests only: never for real parties.
@@ -178,6 +239,28 @@ mod tests {
         assert!(!later_version.verify(&public, &signature));
         let forger = demo_signing_key("mallory").verifying_key().to_bytes();
         assert!(!scope(&terms).verify(&forger, &signature));
+    }
+
+    #[test]
+    fn a_check_applies_only_to_the_scope_key_and_signature_it_covers() {
+        let key = demo_signing_key("alpha");
+        let public = key.verifying_key().to_bytes();
+        let terms = Terms::AsWritten;
+        let signature = scope(&terms).sign(&key);
+        let check = scope(&terms).check(&public, &signature);
+        assert_eq!(scope(&terms).verdict(&check, &public, &signature), Some(true));
+
+        let mut later_version = scope(&terms);
+        later_version.version = 2;
+        assert_eq!(later_version.verdict(&check, &public, &signature), None);
+        let other_key = demo_signing_key("beta").verifying_key().to_bytes();
+        assert_eq!(scope(&terms).verdict(&check, &other_key, &signature), None);
+        let mut other_signature = signature;
+        other_signature[0] ^= 1;
+        assert_eq!(scope(&terms).verdict(&check, &public, &other_signature), None);
+
+        let failed = scope(&terms).check(&public, &other_signature);
+        assert_eq!(scope(&terms).verdict(&failed, &public, &other_signature), Some(false));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use pacta_core::consent::Terms;
+use pacta_core::consent::{ConsentScope, PublicKey, Terms};
 use pacta_core::engine::{self, CommandKind};
 use pacta_core::ledger::LedgerAccount;
 
@@ -91,11 +91,44 @@ fn forged_and_missing_signatures_release_nothing() {
     }
     // beta's counterpart signed with alpha's key.
     let forged = match signed(&state, "alpha", "release_notice", Terms::AsWritten) {
-        CommandKind::Sign { signature, .. } => CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature },
+        CommandKind::Sign { signature, .. } => CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature, check: None },
         _ => unreachable!(),
     };
     assert_eq!(rejected(&mut state, cmd("2005-08-24T11:00:00-04:00", "beta", forged)), "bad_signature");
     assert_eq!(state.ledger.custody_total("escrow"), usd("600,000.00"));
+}
+
+/// A signature checked before the engine (as the server does, in parallel) with the check attached.
+fn checked(state: &pacta_core::engine::State, signer: &str, kind: CommandKind) -> CommandKind {
+    let CommandKind::Sign { instrument, terms, signature, .. } = kind else { unreachable!() };
+    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer, terms_digest: terms.digest() };
+    let check = Some(scope.check(&key_of(signer), &signature));
+    CommandKind::Sign { instrument, terms, signature, check }
+}
+
+#[test]
+fn a_signature_check_counts_only_for_the_signer_and_scope_it_was_made_for() {
+    let mut state = funded_escrow();
+    deliver(&mut state, "2005-08-22T10:00:00-04:00", "nir", "nir_waiver");
+    deliver_closing_set(&mut state, "2005-08-23T10:00:00-04:00");
+    let company = checked(&state, "company", signed(&state, "company", "release_notice", Terms::AsWritten));
+    ok(&mut state, cmd("2005-08-24T10:00:00-04:00", "company", company));
+
+    // alpha's valid signature and its passing check, submitted as beta's: the
+    // check covers alpha's scope, so the engine verifies for beta and refuses.
+    let CommandKind::Sign { signature, check, .. } = checked(&state, "alpha", signed(&state, "alpha", "release_notice", Terms::AsWritten)) else {
+        unreachable!()
+    };
+    let transplanted = CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature, check };
+    assert_eq!(rejected(&mut state, cmd("2005-08-24T11:00:00-04:00", "beta", transplanted)), "bad_signature");
+
+    // A check that failed refuses the signature.
+    let CommandKind::Sign { mut signature, .. } = signed(&state, "beta", "release_notice", Terms::AsWritten) else { unreachable!() };
+    signature[10] ^= 1;
+    let bad = checked(&state, "beta", CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature, check: None });
+    assert!(matches!(&bad, CommandKind::Sign { check: Some(_), .. }));
+    assert_eq!(rejected(&mut state, cmd("2005-08-24T11:00:00-04:00", "beta", bad)), "bad_signature");
+    assert_eq!(state.counterparts["release_notice"].signatures.len(), 1, "only the company's counterpart counts");
 }
 
 #[test]
@@ -128,15 +161,29 @@ fn replaying_the_journal_rebuilds_the_same_state() {
     let mut journal: Vec<_> = Vec::new();
     // Rebuild from scratch, recording every event this time.
     let fresh = open(escrow());
-    let (_, opened) = pacta_core::engine::open(ID, escrow(), [0; 32], fresh.identities.iter().filter_map(|(k, i)| i.public_key.map(|p| (k.clone(), p))).collect(), ts("2005-08-19T09:00:00-04:00")).unwrap();
+    let (_, opened) = pacta_core::engine::open(
+        ID,
+        escrow(),
+        [0; 32],
+        fresh.identities.iter().filter_map(|(k, i)| i.public_key.map(|p| (k.clone(), p))).collect(),
+        ts("2005-08-19T09:00:00-04:00"),
+    )
+    .unwrap();
     journal.extend(opened);
     let mut live = fresh;
     for member in ["alpha", "beta"] {
-        let join = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: member.into(), public_key: key_of(member) };
+        let join = CommandKind::Join {
+            role: "purchaser".into(),
+            member: member.into(),
+            legal_name: member.into(),
+            public_key: PublicKey::from_bytes(&key_of(member)).expect("a demo key is valid"),
+        };
         journal.extend(ok(&mut live, cmd("2005-08-19T10:00:00-04:00", "agent", join)).events().cloned());
     }
     for (member, amount) in [("alpha", "1.00"), ("beta", "2.00")] {
-        journal.extend(ok(&mut live, cmd("2005-08-19T11:00:00-04:00", member, CommandKind::Deposit { account: "escrow".into(), amount: usd(amount) })).events().cloned());
+        journal.extend(
+            ok(&mut live, cmd("2005-08-19T11:00:00-04:00", member, CommandKind::Deposit { account: "escrow".into(), amount: usd(amount) })).events().cloned(),
+        );
     }
     journal.extend(ok(&mut live, cmd("2005-09-05T00:00:00-04:00", "company", CommandKind::Tick)).events().cloned());
     let replayed = pacta_core::engine::replay(&journal).unwrap();

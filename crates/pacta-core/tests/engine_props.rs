@@ -22,7 +22,7 @@ mod common;
 use common::*;
 use jiff::{SignedDuration, Timestamp};
 use pacta_core::agreement::PayAmount;
-use pacta_core::consent::{demo_signing_key, ConsentScope, Direction, Terms};
+use pacta_core::consent::{demo_signing_key, ConsentScope, Direction, PublicKey, Terms};
 use pacta_core::engine::{self, evolve, Command, CommandKind, Decision, Event, EventKind, State};
 use pacta_core::ledger::{LedgerAccount, Posting};
 use pacta_core::money::Money;
@@ -363,7 +363,7 @@ fn sign_command(state: &State, actor: &str, instrument: &str, terms: Terms, sig:
     };
     let scope = ConsentScope { agreement_id: &agreement_id, version: state.version, instrument, signer: &signer, terms_digest: terms.digest() };
     let signature = scope.sign(&demo_signing_key(&key));
-    CommandKind::Sign { instrument: instrument.into(), terms, signature }
+    CommandKind::Sign { instrument: instrument.into(), terms, signature, check: None }
 }
 
 fn shift(at: Timestamp, secs: i64) -> Timestamp {
@@ -396,7 +396,12 @@ fn materialize(state: &State, clock: &mut Timestamp, mv: &Move) -> Command {
         Op::Join { member, admitter } => {
             let actor = resolve(admitter, &agent, |_| false);
             let member = MEMBERS.get(*member).copied().unwrap_or("company");
-            let kind = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: format!("{member} fund"), public_key: key_of(member) };
+            let kind = CommandKind::Join {
+                role: "purchaser".into(),
+                member: member.into(),
+                legal_name: format!("{member} fund"),
+                public_key: PublicKey::from_bytes(&key_of(member)).expect("a demo key is valid"),
+            };
             (actor, kind)
         }
         Op::Deposit { who, minor } => {
@@ -805,7 +810,12 @@ fn rest(to: &str) -> Direction {
 /// alpha joins and deposits `amount` on the agreement's date.
 fn alpha_deposits(amount: &str) -> State {
     let mut state = open(escrow());
-    let join = CommandKind::Join { role: "purchaser".into(), member: "alpha".into(), legal_name: "alpha fund".into(), public_key: key_of("alpha") };
+    let join = CommandKind::Join {
+        role: "purchaser".into(),
+        member: "alpha".into(),
+        legal_name: "alpha fund".into(),
+        public_key: PublicKey::from_bytes(&key_of("alpha")).expect("a demo key is valid"),
+    };
     ok(&mut state, cmd("2005-08-19T10:00:00-04:00", "agent", join));
     ok(&mut state, cmd("2005-08-19T11:00:00-04:00", "alpha", CommandKind::Deposit { account: ESCROW.into(), amount: usd(amount) }));
     state

@@ -95,7 +95,7 @@ async fn purchasers(state: &Arc<Shared>, id: &str) -> anyhow::Result<Vec<DemoTok
     let mut tokens = Vec::new();
     for (member, legal_name, _) in PURCHASERS {
         let token = new_token();
-        let public_key = demo_signing_key(member).verifying_key().to_bytes();
+        let public_key = demo_signing_key(member).verifying_key().into();
         let kind = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: legal_name.into(), public_key };
         let grant = Some(Grant { identity: member.into(), token: token.clone() });
         expect_success(submit(state, id, Work::Command { actor: agent.clone(), name: "join", kind, grant }, None).await).await?;

@@ -102,7 +102,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn signed(state: &State, signer: &str, instrument: &str, terms: Terms, key_of: &str) -> CommandKind {
     let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer, terms_digest: terms.digest() };
-    CommandKind::Sign { instrument: instrument.into(), signature: scope.sign(&demo_signing_key(key_of)), terms }
+    CommandKind::Sign { instrument: instrument.into(), signature: scope.sign(&demo_signing_key(key_of)), terms, check: None }
 }
 
 fn command(state: &State, op: &Op) -> (String, CommandKind) {
@@ -116,7 +116,7 @@ fn command(state: &State, op: &Op) -> (String, CommandKind) {
                     role: "purchaser".into(),
                     member: member.into(),
                     legal_name: format!("{member} fund"),
-                    public_key: demo_signing_key(member).verifying_key().to_bytes(),
+                    public_key: demo_signing_key(member).verifying_key().into(),
                 },
             )
         }

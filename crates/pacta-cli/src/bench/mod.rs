@@ -7,15 +7,18 @@
 //! purchasers join and deposit, documents arrive, and then either everyone signs
 //! the Release Notice (release) or the deadline passes (refund). Signatures are
 //! made before timing starts: signing is the client's work; verifying is the
-//! engine's, and is timed.
+//! engine's, and is timed; or, as the server does it, in parallel before the
+//! engine (`check_signatures`), which then only confirms each check.
 
 pub mod alloc;
 pub mod durable;
 pub mod workload;
 
+use std::collections::HashMap;
 use std::time::Instant;
 
-use pacta_core::engine::{self, State};
+use pacta_core::consent::ConsentScope;
+use pacta_core::engine::{self, Command, CommandKind, State};
 
 pub struct Measurement {
     pub name: &'static str,
@@ -45,6 +48,45 @@ pub fn engine_alone(offerings: &[workload::Offering]) -> (Measurement, Vec<State
     (Measurement { name: "engine alone, in memory", items: commands, unit: "commands", seconds }, states)
 }
 
+/// Verifies every signature of the workload the way the server does before a
+/// command reaches the writer: in parallel, on `threads` threads, attaching each
+/// outcome to its command (`SignatureCheck`), so the engine only confirms it.
+pub fn check_signatures(offerings: &mut [workload::Offering], threads: usize) -> Measurement {
+    let keys: Vec<HashMap<String, [u8; 32]>> = offerings.iter().map(signing_keys).collect();
+    let mut jobs: Vec<(&State, &[u8; 32], &mut Command)> = Vec::new();
+    for (workload::Offering { state, commands, .. }, keys) in offerings.iter_mut().zip(&keys) {
+        for command in commands.iter_mut().filter(|c| matches!(c.kind, CommandKind::Sign { .. })) {
+            jobs.push((&*state, &keys[&command.actor], command));
+        }
+    }
+    let count = jobs.len() as u64;
+    let per_thread = jobs.len().div_ceil(threads.max(1)).max(1);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for chunk in jobs.chunks_mut(per_thread) {
+            scope.spawn(move || chunk.iter_mut().for_each(|(state, key, command)| attach_check(state, key, command)));
+        }
+    });
+    Measurement { name: "edge: signatures checked in parallel", items: count, unit: "signatures", seconds: started.elapsed().as_secs_f64() }
+}
+
+/// Every signer's public key: single parties' from the opened state, members' from their joins.
+fn signing_keys(offering: &workload::Offering) -> HashMap<String, [u8; 32]> {
+    let singles = offering.state.identities.iter().filter_map(|(name, identity)| Some((name.clone(), identity.public_key?)));
+    let members = offering.commands.iter().filter_map(|c| match &c.kind {
+        CommandKind::Join { member, public_key, .. } => Some((member.clone(), public_key.to_bytes())),
+        _ => None,
+    });
+    singles.chain(members).collect()
+}
+
+fn attach_check(state: &State, public_key: &[u8; 32], command: &mut Command) {
+    if let CommandKind::Sign { instrument, terms, signature, check } = &mut command.kind {
+        let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: &command.actor, terms_digest: terms.digest() };
+        *check = Some(scope.check(public_key, signature));
+    }
+}
+
 /// Rebuilds every instance from its journal with `evolve`.
 pub fn replay(journals: &[Vec<engine::Event>]) -> Measurement {
     let events: u64 = journals.iter().map(|j| j.len() as u64).sum();
@@ -63,7 +105,8 @@ pub fn reference_verify(count: u64) -> Measurement {
     use pacta_core::consent::{demo_signing_key, ConsentScope, Terms};
     let key = demo_signing_key("reference");
     let public = key.verifying_key().to_bytes();
-    let scope = ConsentScope { agreement_id: "reference", version: 1, instrument: "release_notice", signer: "reference", terms_digest: Terms::AsWritten.digest() };
+    let scope =
+        ConsentScope { agreement_id: "reference", version: 1, instrument: "release_notice", signer: "reference", terms_digest: Terms::AsWritten.digest() };
     let signature = scope.sign(&key);
     let started = Instant::now();
     for _ in 0..count {

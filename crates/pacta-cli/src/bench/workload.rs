@@ -7,6 +7,7 @@ use pacta_core::consent::{demo_keys, demo_signing_key, ConsentScope, Terms};
 use pacta_core::engine::{self, Command, CommandKind, Event, State};
 use pacta_core::money::Money;
 
+#[derive(Clone)]
 pub struct Offering {
     pub state: State,
     pub opened: Vec<Event>,
@@ -39,7 +40,7 @@ fn offering(agreement: &Arc<Agreement>, source_sha256: [u8; 32], index: usize, p
     let mut push = |actor: &str, time: &str, kind: CommandKind| commands.push(Command { at: at(time), actor: actor.to_string(), kind });
     for member in &members {
         // The same demo key for every member keeps set-up fast; the engine verifies each signature all the same.
-        let public_key = demo_signing_key("member").verifying_key().to_bytes();
+        let public_key = demo_signing_key("member").verifying_key().into();
         push("agent", "2005-08-19T14:00:00Z", CommandKind::Join { role: "purchaser".into(), member: member.clone(), legal_name: member.clone(), public_key });
     }
     // Deposits share the offering's limit evenly, so every workload size stays within it.
@@ -60,7 +61,7 @@ fn offering(agreement: &Arc<Agreement>, source_sha256: [u8; 32], index: usize, p
         let key = if who == "company" { demo_signing_key("company") } else { demo_signing_key("member") };
         let scope = ConsentScope { agreement_id: &id, version: 1, instrument: "release_notice", signer: who, terms_digest: Terms::AsWritten.digest() };
         let signature = scope.sign(&key);
-        push(who, "2005-08-24T15:00:00Z", CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature });
+        push(who, "2005-08-24T15:00:00Z", CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature, check: None });
     }
     Offering { state, opened, commands }
 }

@@ -104,7 +104,7 @@ fn build(state: &State, step: &Step, dir: &Path, seeds: &mut BTreeSet<String>) -
     Ok(match &step.action {
         Action::Tick => CommandKind::Tick,
         Action::Admit { role, member, legal_name } => {
-            let public_key = demo_signing_key(member).verifying_key().to_bytes();
+            let public_key = demo_signing_key(member).verifying_key().into();
             CommandKind::Join { role: role.clone(), member: member.clone(), legal_name: legal_name.clone(), public_key }
         }
         Action::Deposit { account, amount } => CommandKind::Deposit { account: account.clone(), amount: money(amount, currency)? },
@@ -119,7 +119,7 @@ fn build(state: &State, step: &Step, dir: &Path, seeds: &mut BTreeSet<String>) -
                 None => signing_key(state, actor, seeds),
             };
             let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: actor, terms_digest: terms.digest() };
-            CommandKind::Sign { instrument: instrument.clone(), signature: scope.sign(&key), terms }
+            CommandKind::Sign { instrument: instrument.clone(), signature: scope.sign(&key), terms, check: None }
         }
         Action::Dispute { reason } => CommandKind::Dispute { reason: reason.clone() },
         Action::CourtOrder { court, account, is_final, directions } => CommandKind::CourtOrder {
@@ -250,4 +250,3 @@ pub fn balance_of(state: &State, name: &str) -> Money {
     }
     state.ledger.balances().find(|(account, _)| account.label() == name).map(|(_, m)| m).unwrap_or(Money::ZERO)
 }
-

@@ -91,7 +91,7 @@ fn join_members(instance: &mut Instance, notes: &mut Vec<String>) {
         let mut joined = Vec::new();
         for n in 1..=MEMBERS_PER_ROLE {
             let member = format!("{role}_{n}");
-            let public_key = demo_signing_key(&member).verifying_key().to_bytes();
+            let public_key = demo_signing_key(&member).verifying_key().into();
             let kind = CommandKind::Join { role: role.to_string(), member: member.clone(), legal_name: format!("{role} {n}"), public_key };
             let Some(at) = later(instance.now, 1) else { return };
             let command = Command { at, actor: admitter.clone(), kind };

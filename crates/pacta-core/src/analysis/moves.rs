@@ -126,7 +126,7 @@ impl Pending {
                 let terms = Terms::AsWritten;
                 let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer, terms_digest: terms.digest() };
                 let signature = scope.sign(&demo_signing_key(signer));
-                CommandKind::Sign { instrument, terms, signature }
+                CommandKind::Sign { instrument, terms, signature, check: None }
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use crate::consent::{Direction, Terms};
+use crate::consent::{Direction, PublicKey, SignatureCheck, Terms};
 use crate::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +20,13 @@ pub enum CommandKind {
     /// Only lets time pass: every deadline due by `at` fires.
     Tick,
     /// A new member of a `many` role (a purchaser signing on), admitted by the escrow agent.
-    Join { role: String, member: String, legal_name: String, public_key: [u8; 32] },
+    Join { role: String, member: String, legal_name: String, public_key: PublicKey },
     Deposit { account: String, amount: Money },
     Deliver { document: String, sha256: [u8; 32] },
-    /// One counterpart signature over exactly `terms`.
-    Sign { instrument: String, terms: Terms, signature: [u8; 64] },
+    /// One counterpart signature over exactly `terms`. `check` is the outcome of
+    /// verifying it earlier, off the sequential path; without one (or if it does
+    /// not cover this scope) the engine verifies the signature itself.
+    Sign { instrument: String, terms: Terms, signature: [u8; 64], check: Option<SignatureCheck> },
     Dispute { reason: String },
     /// A final order of a court, obeyed by the party the agreement names.
     CourtOrder { court: String, account: String, order_sha256: [u8; 32], is_final: bool, directions: Vec<Direction> },

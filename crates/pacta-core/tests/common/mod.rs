@@ -7,7 +7,7 @@ use jiff::civil::date;
 use jiff::Timestamp;
 use pacta_core::agreement::*;
 use pacta_core::calendar::{CalendarId, Period};
-use pacta_core::consent::{demo_signing_key, ConsentScope, Terms};
+use pacta_core::consent::{demo_signing_key, ConsentScope, PublicKey, Terms};
 use pacta_core::engine::{self, Command, CommandKind, Decision, State};
 use pacta_core::money::{Currency, Money};
 
@@ -145,7 +145,7 @@ pub fn cmd(at: &str, actor: &str, kind: CommandKind) -> Command {
 pub fn signed(state: &State, signer: &str, instrument: &str, terms: Terms) -> CommandKind {
     let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer, terms_digest: terms.digest() };
     let signature = scope.sign(&demo_signing_key(signer));
-    CommandKind::Sign { instrument: instrument.into(), terms, signature }
+    CommandKind::Sign { instrument: instrument.into(), terms, signature, check: None }
 }
 
 /// Executes and insists the command is accepted.
@@ -169,7 +169,7 @@ pub fn rejected(state: &mut State, command: Command) -> &'static str {
 pub fn funded_escrow() -> State {
     let mut state = open(escrow());
     for member in ["alpha", "beta", "gamma"] {
-        let join = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: format!("{member} fund"), public_key: key_of(member) };
+        let join = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: format!("{member} fund"), public_key: PublicKey::from_bytes(&key_of(member)).expect("a demo key is valid") };
         ok(&mut state, cmd("2005-08-19T10:00:00-04:00", "agent", join));
     }
     for (member, amount) in [("alpha", "300,000.00"), ("beta", "200,000.00"), ("gamma", "100,000.00")] {

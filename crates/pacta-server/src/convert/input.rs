@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use pacta_core::agreement::{Agreement, PayAmount};
-use pacta_core::consent::{Direction, Terms};
+use pacta_core::consent::{Direction, PublicKey, Terms};
 use pacta_core::engine::CommandKind;
 use pacta_core::money::{Currency, Money};
 use sha2::{Digest, Sha256};
@@ -70,6 +70,11 @@ pub fn hex_bytes<const N: usize>(field: &str, text: &str) -> Result<[u8; N], Api
     Ok(out)
 }
 
+/// A public key checked here, at the edge, so the engine need not decode it again.
+fn valid_key(field: &str, text: &str) -> Result<PublicKey, ApiError> {
+    PublicKey::from_bytes(&hex_bytes(field, text)?).ok_or_else(|| ApiError::invalid("bad_key", field, format!("`{field}` is not a valid Ed25519 public key")))
+}
+
 pub fn directions(field: &str, dtos: &[DirectionDto], currency: Currency) -> Result<Vec<Direction>, ApiError> {
     dtos.iter()
         .enumerate()
@@ -115,11 +120,12 @@ pub fn amendment_source(dto: &CommandRequest) -> Option<&str> {
     }
 }
 
-/// The command a request asks for.
+/// The command a request asks for. A member's public key is checked here, so an
+/// invalid one is refused (`bad_key`) before it reaches the engine.
 pub fn command(dto: &CommandRequest, currency: Currency, amendment: Option<&CompiledSource>) -> Result<CommandKind, ApiError> {
     Ok(match dto {
         CommandRequest::Join { role, member, legal_name, public_key } => {
-            CommandKind::Join { role: role.clone(), member: member.clone(), legal_name: legal_name.clone(), public_key: hex_bytes("public_key", public_key)? }
+            CommandKind::Join { role: role.clone(), member: member.clone(), legal_name: legal_name.clone(), public_key: valid_key("public_key", public_key)? }
         }
         CommandRequest::Deposit { account, amount: a } => CommandKind::Deposit { account: account.clone(), amount: amount("amount", a, currency)? },
         CommandRequest::Deliver { document, sha256: digest, content } => {
@@ -130,9 +136,12 @@ pub fn command(dto: &CommandRequest, currency: Currency, amendment: Option<&Comp
             };
             CommandKind::Deliver { document: document.clone(), sha256 }
         }
-        CommandRequest::Sign { instrument, terms: t, signature } => {
-            CommandKind::Sign { instrument: instrument.clone(), terms: terms(t, currency, amendment)?, signature: hex_bytes("signature", signature)? }
-        }
+        CommandRequest::Sign { instrument, terms: t, signature } => CommandKind::Sign {
+            instrument: instrument.clone(),
+            terms: terms(t, currency, amendment)?,
+            signature: hex_bytes("signature", signature)?,
+            check: None,
+        },
         CommandRequest::Dispute { reason } => CommandKind::Dispute { reason: reason.clone() },
         CommandRequest::CourtOrder { court, account, order_sha256, is_final, directions: d } => CommandKind::CourtOrder {
             court: court.clone(),

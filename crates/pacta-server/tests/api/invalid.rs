@@ -108,6 +108,11 @@ async fn bad_commands_get_their_codes_and_change_nothing() {
         let reply = server.command(caller, id, body).await;
         assert_eq!((reply.status, reply.code()), (status, code), "{what}: {}", reply.body);
     }
+    // A member key that is not a point on the curve is refused at the edge, before the engine.
+    let not_a_point = (0..=255u8).map(|b| [b; 32]).find(|k| pacta_core::consent::PublicKey::from_bytes(k).is_none()).expect("some bytes are not a key");
+    let join = json!({"type":"join","role":"purchaser","member":"zeta","legal_name":"Z","public_key":hex::encode(not_a_point)});
+    let reply = server.command(ADMIN, id, join).await;
+    assert_eq!((reply.status, reply.code(), reply.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "bad_key", Some("public_key")), "{}", reply.body);
     let limit = server.command(&e.alpha, id, json!({"type":"deposit","account":"escrow","amount":"7,000,000.00"})).await;
     assert_eq!(limit.body["clause"], "1.1", "{}", limit.body);
 

@@ -1,13 +1,12 @@
 //! A member joins a `many` role, admitted by the escrow agent.
 
-use ed25519_dalek::VerifyingKey;
-
 use super::not_permitted;
 use crate::agreement::PartyKind;
+use crate::consent::PublicKey;
 use crate::engine::event::EventKind;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 
-pub fn join(txn: &mut Txn<'_>, actor: &str, role: &str, member: &str, legal_name: &str, public_key: &[u8; 32]) -> Outcome {
+pub fn join(txn: &mut Txn<'_>, actor: &str, role: &str, member: &str, legal_name: &str, public_key: &PublicKey) -> Outcome {
     let agreement = &txn.state.agreement;
     let admits = match agreement.escrow_agent() {
         Some(agent) => agent.name == actor,
@@ -30,10 +29,7 @@ pub fn join(txn: &mut Txn<'_>, actor: &str, role: &str, member: &str, legal_name
     if legal_name.trim().is_empty() {
         return Err(Rejection::new("invalid_name", "a member needs a legal name"));
     }
-    if VerifyingKey::from_bytes(public_key).is_err() {
-        return Err(Rejection::new("bad_key", format!("the public key for `{member}` is not a valid Ed25519 key")));
-    }
-    txn.emit(EventKind::Joined { role: role.into(), member: member.into(), legal_name: legal_name.into(), public_key: *public_key });
+    txn.emit(EventKind::Joined { role: role.into(), member: member.into(), legal_name: legal_name.into(), public_key: public_key.to_bytes() });
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::not_permitted;
 use crate::agreement::{Agreement, HoldRelease, PartyKind, PartySet, Rule};
-use crate::consent::{ConsentScope, Terms};
+use crate::consent::{ConsentScope, SignatureCheck, Terms};
 use crate::engine::actions::ActionContext;
 use crate::engine::event::EventKind;
 use crate::engine::parties::join_names;
@@ -47,13 +47,13 @@ fn spec(agreement: &Agreement, name: &str) -> Option<Spec> {
     })
 }
 
-pub fn sign(txn: &mut Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64]) -> Outcome {
+pub fn sign(txn: &mut Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64], check: Option<&SignatureCheck>) -> Outcome {
     let agreement = Arc::clone(&txn.state.agreement);
     let Some(spec) = spec(&agreement, instrument) else {
         return Err(Rejection::new("unknown_instrument", format!("nothing named `{instrument}` can be signed under this agreement")));
     };
     check_signable(txn, actor, instrument, terms, &spec)?;
-    verify(txn, actor, instrument, terms, signature)?;
+    verify(txn, actor, instrument, terms, signature, check)?;
     txn.emit(EventKind::Signed { instrument: instrument.into(), signer: actor.into(), terms: terms.clone(), signature: *signature });
     let gathered = &txn.state.counterparts[instrument];
     let signed = |who: &str| gathered.signatures.contains_key(who);
@@ -62,8 +62,7 @@ pub fn sign(txn: &mut Txn<'_>, actor: &str, instrument: &str, terms: &Terms, sig
         return Ok(());
     }
     // Signers in the order they signed, which is how the instrument came to be executed.
-    let mut signatures: Vec<(jiff::Timestamp, String)> =
-        txn.state.counterparts[instrument].signatures.iter().map(|(who, s)| (s.at, who.clone())).collect();
+    let mut signatures: Vec<(jiff::Timestamp, String)> = txn.state.counterparts[instrument].signatures.iter().map(|(who, s)| (s.at, who.clone())).collect();
     signatures.sort();
     let signers: Vec<String> = signatures.into_iter().map(|(_, who)| who).collect();
     txn.emit(EventKind::Executed { instrument: instrument.into(), signers });
@@ -108,12 +107,15 @@ fn check_signable(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, s
     Ok(())
 }
 
-fn verify(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64]) -> Outcome {
+/// Uses the earlier check if it covers exactly this scope, key and signature;
+/// otherwise verifies here.
+fn verify(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64], check: Option<&SignatureCheck>) -> Outcome {
     let Some(public_key) = txn.state.identities.get(actor).and_then(|i| i.public_key) else {
         return Err(Rejection::new("no_key", format!("`{actor}` has no registered public key, so cannot sign")));
     };
     let scope = ConsentScope { agreement_id: &txn.state.id, version: txn.state.version, instrument, signer: actor, terms_digest: terms.digest() };
-    if !scope.verify(&public_key, signature) {
+    let valid = check.and_then(|c| scope.verdict(c, &public_key, signature)).unwrap_or_else(|| scope.verify(&public_key, signature));
+    if !valid {
         let message = format!("the signature on `{instrument}` does not verify against `{actor}`'s registered key over these terms");
         return Err(Rejection::new("bad_signature", message));
     }
