@@ -106,7 +106,7 @@ pub struct ConsentScope<'a> {
     pub version: u32,
     pub instrument: &'a str,
     pub signer: &'a str,
-    pub terms_digest: [u8; 32],
+    pub terms: &'a Terms,
 }
 
 impl ConsentScope<'_> {
@@ -118,7 +118,7 @@ impl ConsentScope<'_> {
         field(&mut out, "version", self.version.to_string().as_bytes());
         field(&mut out, "instrument", self.instrument.as_bytes());
         field(&mut out, "signer", self.signer.as_bytes());
-        field(&mut out, "terms_sha256", hex::encode(self.terms_digest).as_bytes());
+        field(&mut out, "terms_sha256", hex::encode(self.terms.digest()).as_bytes());
         out
     }
 
@@ -136,15 +136,28 @@ impl ConsentScope<'_> {
 
     /// Verifies now and records the outcome, valid or not, for [`ConsentScope::verdict`].
     pub fn check(&self, public_key: &[u8; 32], signature: &[u8; 64]) -> SignatureCheck {
-        let valid = self.verify(public_key, signature);
-        SignatureCheck { message_sha256: Sha256::digest(self.message()).into(), public_key: *public_key, signature: *signature, valid }
+        SignatureCheck {
+            agreement_id: self.agreement_id.to_string(),
+            version: self.version,
+            instrument: self.instrument.to_string(),
+            signer: self.signer.to_string(),
+            terms: self.terms.clone(),
+            public_key: *public_key,
+            signature: *signature,
+            valid: self.verify(public_key, signature),
+        }
     }
 
     /// The recorded outcome of `check`, if it was made over exactly this scope,
     /// key and signature; `None` if it covers anything else.
     pub fn verdict(&self, check: &SignatureCheck, public_key: &[u8; 32], signature: &[u8; 64]) -> Option<bool> {
-        let applies =
-            check.public_key == *public_key && check.signature == *signature && check.message_sha256 == <[u8; 32]>::from(Sha256::digest(self.message()));
+        let applies = check.public_key == *public_key
+            && check.signature == *signature
+            && check.agreement_id == self.agreement_id
+            && check.version == self.version
+            && check.instrument == self.instrument
+            && check.signer == self.signer
+            && check.terms == *self.terms;
         applies.then_some(check.valid)
     }
 }
@@ -180,17 +193,22 @@ impl From<VerifyingKey> for PublicKey {
 /// curve arithmetic (in parallel at the edge, say), kept for the engine.
 ///
 /// Verification is the one costly step of a signature, and it needs nothing but
-/// the message, the key and the signature, so it need not run on the engine's
+/// the scope, the key and the signature, so it need not run on the engine's
 /// sequential path. Only [`ConsentScope::check`] makes a `SignatureCheck` (its
 /// fields are private), so holding one proves the check ran. It names the exact
-/// message, key and signature it covers; the engine applies it only if its own
-/// scope and the signer's registered key give the same message and key, which
-/// costs a SHA-256, not a curve operation. A check that does not apply is
-/// ignored and the engine verifies as if there were none, so a stale or misused
-/// check can slow a command down but never change its outcome.
+/// scope, key and signature it covers; the engine applies it only if its own
+/// scope and the signer's registered key are the same, which costs a few
+/// comparisons (not a curve operation, nor a SHA-256 of the message). A check
+/// that does not apply is ignored and the engine verifies as if there were none,
+/// so a stale or misused check can slow a command down but never change its
+/// outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureCheck {
-    message_sha256: [u8; 32],
+    agreement_id: String,
+    version: u32,
+    instrument: String,
+    signer: String,
+    terms: Terms,
     public_key: [u8; 32],
     signature: [u8; 64],
     valid: bool,
@@ -217,8 +235,8 @@ pub fn demo_keys(agreement: &Agreement) -> Vec<(String, [u8; 32])> {
 mod tests {
     use super::*;
 
-    fn scope(terms: &Terms) -> ConsentScope<'static> {
-        ConsentScope { agreement_id: "esc-1", version: 1, instrument: "release_notice", signer: "alpha", terms_digest: terms.digest() }
+    fn scope(terms: &Terms) -> ConsentScope<'_> {
+        ConsentScope { agreement_id: "esc-1", version: 1, instrument: "release_notice", signer: "alpha", terms }
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn forged_and_missing_signatures_release_nothing() {
 /// A signature checked before the engine (as the server does, in parallel) with the check attached.
 fn checked(state: &pacta_core::engine::State, signer: &str, kind: CommandKind) -> CommandKind {
     let CommandKind::Sign { instrument, terms, signature, .. } = kind else { unreachable!() };
-    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer, terms_digest: terms.digest() };
+    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer, terms: &terms };
     let check = Some(scope.check(&key_of(signer), &signature));
     CommandKind::Sign { instrument, terms, signature, check }
 }

@@ -361,7 +361,7 @@ fn sign_command(state: &State, actor: &str, instrument: &str, terms: Terms, sig:
         Sig::OtherAgreement => (terms, actor.to_string(), actor.to_string(), "another-escrow".to_string()),
         Sig::WrongTerms => (wrong_terms(), actor.to_string(), actor.to_string(), state.id.clone()),
     };
-    let scope = ConsentScope { agreement_id: &agreement_id, version: state.version, instrument, signer: &signer, terms_digest: terms.digest() };
+    let scope = ConsentScope { agreement_id: &agreement_id, version: state.version, instrument, signer: &signer, terms: &terms };
     let signature = scope.sign(&demo_signing_key(&key));
     CommandKind::Sign { instrument: instrument.into(), terms, signature, check: None }
 }

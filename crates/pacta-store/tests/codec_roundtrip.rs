@@ -101,7 +101,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn signed(state: &State, signer: &str, instrument: &str, terms: Terms, key_of: &str) -> CommandKind {
-    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer, terms_digest: terms.digest() };
+    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer, terms: &terms };
     CommandKind::Sign { instrument: instrument.into(), signature: scope.sign(&demo_signing_key(key_of)), terms, check: None }
 }
 

@@ -82,7 +82,7 @@ fn signing_keys(offering: &workload::Offering) -> HashMap<String, [u8; 32]> {
 
 fn attach_check(state: &State, public_key: &[u8; 32], command: &mut Command) {
     if let CommandKind::Sign { instrument, terms, signature, check } = &mut command.kind {
-        let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: &command.actor, terms_digest: terms.digest() };
+        let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: &command.actor, terms: &terms };
         *check = Some(scope.check(public_key, signature));
     }
 }
@@ -106,7 +106,7 @@ pub fn reference_verify(count: u64) -> Measurement {
     let key = demo_signing_key("reference");
     let public = key.verifying_key().to_bytes();
     let scope =
-        ConsentScope { agreement_id: "reference", version: 1, instrument: "release_notice", signer: "reference", terms_digest: Terms::AsWritten.digest() };
+        ConsentScope { agreement_id: "reference", version: 1, instrument: "release_notice", signer: "reference", terms: &Terms::AsWritten };
     let signature = scope.sign(&key);
     let started = Instant::now();
     for _ in 0..count {

@@ -59,7 +59,7 @@ fn offering(agreement: &Arc<Agreement>, source_sha256: [u8; 32], index: usize, p
     push("company", "2005-08-23T16:00:00Z", CommandKind::Deliver { document: "closing_documents".into(), sha256: [3; 32] });
     for who in std::iter::once("company").chain(members.iter().map(String::as_str)) {
         let key = if who == "company" { demo_signing_key("company") } else { demo_signing_key("member") };
-        let scope = ConsentScope { agreement_id: &id, version: 1, instrument: "release_notice", signer: who, terms_digest: Terms::AsWritten.digest() };
+        let scope = ConsentScope { agreement_id: &id, version: 1, instrument: "release_notice", signer: who, terms: &Terms::AsWritten };
         let signature = scope.sign(&key);
         push(who, "2005-08-24T15:00:00Z", CommandKind::Sign { instrument: "release_notice".into(), terms: Terms::AsWritten, signature, check: None });
     }

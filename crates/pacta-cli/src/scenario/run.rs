@@ -118,7 +118,7 @@ fn build(state: &State, step: &Step, dir: &Path, seeds: &mut BTreeSet<String>) -
                 Some(other) => demo_signing_key(other),
                 None => signing_key(state, actor, seeds),
             };
-            let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: actor, terms_digest: terms.digest() };
+            let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: actor, terms: &terms };
             CommandKind::Sign { instrument: instrument.clone(), signature: scope.sign(&key), terms, check: None }
         }
         Action::Dispute { reason } => CommandKind::Dispute { reason: reason.clone() },

@@ -124,7 +124,7 @@ impl Pending {
             Pending::Ready(kind) => kind,
             Pending::Signature { instrument } => {
                 let terms = Terms::AsWritten;
-                let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer, terms_digest: terms.digest() };
+                let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer, terms: &terms };
                 let signature = scope.sign(&demo_signing_key(signer));
                 CommandKind::Sign { instrument, terms, signature, check: None }
             }

@@ -143,7 +143,7 @@ pub fn cmd(at: &str, actor: &str, kind: CommandKind) -> Command {
 
 /// A correctly signed counterpart of `instrument` over `terms` by `signer`.
 pub fn signed(state: &State, signer: &str, instrument: &str, terms: Terms) -> CommandKind {
-    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer, terms_digest: terms.digest() };
+    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer, terms: &terms };
     let signature = scope.sign(&demo_signing_key(signer));
     CommandKind::Sign { instrument: instrument.into(), terms, signature, check: None }
 }

@@ -84,7 +84,7 @@ async fn check_signature(snapshot: Arc<Snapshot>, actor: &str, kind: CommandKind
     let actor = actor.to_string();
     let checking = tokio::task::spawn_blocking(move || {
         let state = &snapshot.state;
-        let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer: &actor, terms_digest: terms.digest() };
+        let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer: &actor, terms: &terms };
         let check = scope.check(&public_key, &signature);
         CommandKind::Sign { instrument, terms, signature, check: Some(check) }
     });
@@ -156,7 +156,7 @@ fn payload(snapshot: &Snapshot, principal: &Principal, instrument: &str, signer:
         return Err(ApiError::invalid("unknown_party", "signer", format!("`{signer}` is not a party to `{}`", state.id)));
     }
     let digest = terms.digest();
-    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: &signer, terms_digest: digest };
+    let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: &signer, terms: &terms };
     let message = scope.message();
     Ok(SigningPayload {
         agreement: state.id.clone(),

@@ -101,7 +101,7 @@ async fn signing_payload_is_the_exact_consent_message() {
         version: 1,
         instrument: "release_notice",
         signer: "alpha",
-        terms_digest: pacta_core::consent::Terms::AsWritten.digest(),
+        terms: &pacta_core::consent::Terms::AsWritten,
     }
     .message();
     assert_eq!(reply.body["message_hex"], hex::encode(&expected));
