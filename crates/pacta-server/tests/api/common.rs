@@ -34,6 +34,8 @@ pub struct Server {
     /// PostgreSQL: the server URL and the schema this test owns (dropped with it).
     schema: Option<(String, String)>,
     keys: std::sync::atomic::AtomicU64,
+    /// How often this server looks for other servers' writes (`None`: the default).
+    discover_every: Option<Duration>,
 }
 
 pub const PG_VAR: &str = "PACTA_TEST_DATABASE_URL";
@@ -67,7 +69,7 @@ impl Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = format!("sqlite://{}", dir.path().join("pacta.db").display());
         let clock = ManualClock::new(at);
-        Server::boot(Some(dir), database, None, clock).await
+        Server::boot(Some(dir), database, None, clock, None).await
     }
 
     /// A server on SQLite, or on a fresh schema of `PACTA_TEST_DATABASE_URL`
@@ -89,27 +91,46 @@ impl Server {
                 admin.close().await;
                 let separator = if base.contains('?') { '&' } else { '?' };
                 let database = format!("{base}{separator}options[search_path]={schema}");
-                Some(Server::boot(None, database, Some((base, schema)), ManualClock::new(at)).await)
+                Some(Server::boot(None, database, Some((base, schema)), ManualClock::new(at), None).await)
             }
         }
     }
 
     /// Another server on the same database, with its own clock set to the same instant.
     pub async fn second(&self) -> Server {
-        Server::boot(None, self.database.clone(), None, ManualClock::new(self.clock.now())).await
+        Server::boot(None, self.database.clone(), None, ManualClock::new(self.clock.now()), self.discover_every).await
     }
 
-    async fn boot(dir: Option<tempfile::TempDir>, database: String, schema: Option<(String, String)>, clock: ManualClock) -> Server {
+    /// This server restarted (and the servers made by `second` from it) without the
+    /// periodic look for other servers' writes: it learns of them only when its
+    /// append loses the seq check or a request reads the agreement, so a test can
+    /// hold a stale state on purpose.
+    pub async fn without_discovery(mut self) -> Server {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await.expect("clean shutdown");
+        }
+        let hour = Some(Duration::from_secs(3600));
+        Server::boot(self.dir.take(), self.database.clone(), self.schema.take(), self.clock.clone(), hour).await
+    }
+
+    async fn boot(
+        dir: Option<tempfile::TempDir>,
+        database: String,
+        schema: Option<(String, String)>,
+        clock: ManualClock,
+        discover_every: Option<Duration>,
+    ) -> Server {
         // RUST_LOG=pacta_server=debug shows what the servers do.
         if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
             let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
         }
         let mut config = Config::new(database.clone(), "127.0.0.1:0".parse().expect("address"));
         config.admin_token = Some(ADMIN.to_string());
+        config.discover_every = discover_every;
         let running = start(config, Arc::new(clock.clone())).await.expect("server starts");
         let url = running.url();
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Server { running: Some(running), clock, http, url, dir, database, schema, keys: Default::default() }
+        Server { running: Some(running), clock, http, url, dir, database, schema, keys: Default::default(), discover_every }
     }
 
     /// Stops the server gracefully and starts a new one on the same database and clock.
@@ -117,7 +138,7 @@ impl Server {
         if let Some(running) = self.running.take() {
             running.shutdown().await.expect("clean shutdown");
         }
-        Server::boot(self.dir.take(), self.database.clone(), self.schema.take(), self.clock.clone()).await
+        Server::boot(self.dir.take(), self.database.clone(), self.schema.take(), self.clock.clone(), self.discover_every).await
     }
 
     pub async fn stop(mut self) {
@@ -240,8 +261,13 @@ pub struct Escrow {
 }
 
 pub async fn funded_escrow(server: &Server, id: &str) -> Escrow {
+    funded_escrow_from(server, id, ESCROW).await
+}
+
+/// `funded_escrow`, from another version of the escrow's source.
+pub async fn funded_escrow_from(server: &Server, id: &str, source: &str) -> Escrow {
     server.clock.set(ny("2005-08-19T09:00"));
-    let tokens = server.open(id, ESCROW).await;
+    let tokens = server.open(id, source).await;
     server.clock.set(ny("2005-08-19T10:00"));
     let alpha = server.admit(id, "alpha", "Alpha Capital Fund LP").await;
     let beta = server.admit(id, "beta", "Beta Partners LLC").await;
