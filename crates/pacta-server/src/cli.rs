@@ -30,8 +30,9 @@ async fn serve(options: Options) -> anyhow::Result<()> {
     let running = start(config, Arc::new(SystemClock)).await?;
     let url = running.url();
     println!("pacta serving {} on {url}", options.database);
-    println!("  API:      {url}/v1/agreements   (OpenAPI: {url}/v1/openapi.json)");
-    println!("  health:   {url}/healthz   metrics: {url}/metrics");
+    println!("  dashboard: {url}/dashboard   (sign in with a token below)");
+    println!("  API:       {url}/v1/agreements   (OpenAPI: {url}/v1/openapi.json)");
+    println!("  health:    {url}/healthz   metrics: {url}/metrics");
     if generated {
         println!("  admin token (shown once; set PACTA_ADMIN_TOKEN to choose one): {}", running.admin_token);
     } else {
@@ -50,6 +51,9 @@ async fn serve(options: Options) -> anyhow::Result<()> {
                 println!("    {:<16} {}", t.party, t.token);
             }
             println!("\ntry:  curl -H 'Authorization: Bearer <token>' {url}/v1/agreements/escrow-demo/conditions");
+            if generated {
+                println!("or open {url}/dashboard#token={} (the agent's view of every agreement)", running.admin_token);
+            }
         }
     }
     println!("\nctrl-c to stop");

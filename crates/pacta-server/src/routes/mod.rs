@@ -6,6 +6,7 @@
 
 pub mod agreements;
 pub mod commands;
+pub mod dashboard;
 pub mod ops;
 pub mod reads;
 
@@ -49,6 +50,10 @@ pub type AppState = Arc<Shared>;
 pub fn router(state: AppState) -> Router {
     let agreement = "/v1/agreements/{id}";
     Router::new()
+        .route("/", get(dashboard::root))
+        .route("/dashboard", get(dashboard::index))
+        .route("/dashboard/app.js", get(dashboard::app_js))
+        .route("/dashboard/style.css", get(dashboard::style))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/v1/openapi.json", get(ops::openapi))

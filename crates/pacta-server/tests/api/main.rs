@@ -2,6 +2,7 @@
 //! a test clock that the tests move (no real sleeping beyond milliseconds).
 
 mod common;
+mod dashboard;
 mod endpoints;
 mod idempotency;
 mod invalid;
