@@ -166,9 +166,9 @@ impl ConsentScope<'_> {
 ///
 /// Decoding costs a square root on the curve, about as much as 15 deposits, so
 /// it is done where a key enters pacta (a request, a scenario), in parallel with
-/// other requests, and not on the engine's sequential path. The only ways to make
-/// one check the key (or start from a `VerifyingKey`, which is checked), so a
-/// command that carries a `PublicKey` carries a usable key.
+/// other requests, and not on the engine's sequential path. Both constructors
+/// check the key (a `VerifyingKey` is checked when it is made), so a command
+/// that carries a `PublicKey` carries a usable key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PublicKey([u8; 32]);
 

@@ -52,7 +52,8 @@ async fn serve(options: Options) -> anyhow::Result<()> {
             }
             println!("\ntry:  curl -H 'Authorization: Bearer <token>' {url}/v1/agreements/escrow-demo/conditions");
             if generated {
-                println!("or open {url}/dashboard#token={} (the agent's view of every agreement)", running.admin_token);
+                println!("or open {url}/dashboard#token={} (the agent's view of every agreement;", running.admin_token);
+                println!("   the browser's history keeps the link, so type the token in on a shared machine)");
             }
         }
     }

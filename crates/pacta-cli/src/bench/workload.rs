@@ -39,7 +39,7 @@ fn offering(agreement: &Arc<Agreement>, source_sha256: [u8; 32], index: usize, p
     let mut commands = Vec::with_capacity(purchasers * 4 + 4);
     let mut push = |actor: &str, time: &str, kind: CommandKind| commands.push(Command { at: at(time), actor: actor.to_string(), kind });
     for member in &members {
-        // The same demo key for every member keeps set-up fast; the engine verifies each signature all the same.
+        // The same demo key for every member keeps set-up fast; each signature is still verified (by the engine, or in `check_signatures`).
         let public_key = demo_signing_key("member").verifying_key().into();
         push("agent", "2005-08-19T14:00:00Z", CommandKind::Join { role: "purchaser".into(), member: member.clone(), legal_name: member.clone(), public_key });
     }

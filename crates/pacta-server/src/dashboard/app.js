@@ -45,7 +45,7 @@ function status(text) {
 async function showList() {
   const list = document.getElementById("list");
   const agreements = await api("/v1/agreements");
-  if (!selected && agreements.length > 0) selected = agreements[0].id;
+  if (!agreements.some((a) => a.id === selected)) selected = agreements.length > 0 ? agreements[0].id : null;
   const items = agreements.map((a) => {
     const custody = a.custody.map((c) => c.account + " " + c.amount + " " + a.currency).join(", ");
     const item = el("div", { class: "agreement" + (a.id === selected ? " selected" : "") },
@@ -129,8 +129,17 @@ async function select(id) {
   await refresh();
 }
 
+// Clears what the page shows, so nothing seen with one token stays on screen
+// under another.
+function clear() {
+  selected = null;
+  document.getElementById("list").replaceChildren();
+  document.getElementById("detail").replaceChildren();
+}
+
 async function refresh() {
-  if (!token()) {
+  const started = token();
+  if (!started) {
     status("Enter a token: the admin token shows every agreement, a party's token its own.");
     return;
   }
@@ -139,11 +148,14 @@ async function refresh() {
     await showDetail();
     status("updated " + new Date().toLocaleTimeString());
   } catch (error) {
+    document.getElementById("detail").replaceChildren();
     status(error.message);
   }
+  // A token changed while the requests were out: what they drew belongs to the old one.
+  if (token() !== started) clear();
 }
 
-// A link may carry the token in its fragment (`/dashboard#token=…`), which the
+// A link may carry the token in its fragment ("/dashboard#token=…"), which the
 // browser never sends to a server; it is moved to this tab's storage at once.
 function tokenFromLink() {
   const given = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -159,13 +171,12 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     sessionStorage.setItem("pacta-token", document.getElementById("token").value.trim());
     document.getElementById("token").value = "";
+    clear();
     refresh();
   });
   document.getElementById("logout").addEventListener("click", () => {
     sessionStorage.removeItem("pacta-token");
-    selected = null;
-    document.getElementById("list").replaceChildren();
-    document.getElementById("detail").replaceChildren();
+    clear();
     refresh();
   });
   refresh();

@@ -58,7 +58,7 @@ pub async fn submit_command(
             None => None,
         };
         let kind = input::command(&request, snapshot.state.agreement.currency, amendment.as_ref())?;
-        let kind = check_signature(Arc::clone(&snapshot), &actor, kind).await;
+        let kind = check_signature(Arc::clone(&snapshot), &actor, kind).await?;
         let grant = match &kind {
             CommandKind::Join { member, .. } => Some(Grant { identity: member.clone(), token: new_token() }),
             _ => None,
@@ -71,15 +71,15 @@ pub async fn submit_command(
 
 /// Verifies a signature here, on the blocking pool and in parallel with other
 /// requests, against the last committed state, and attaches the outcome, so the
-/// single writer only has to confirm that the check covers its own scope (a
-/// SHA-256, not a curve operation). If the state moved on meanwhile (an
+/// single writer only has to confirm that the check covers its own scope (a few
+/// comparisons, not a curve operation). If the state moved on meanwhile (an
 /// amendment), the check no longer applies and the writer verifies itself.
-async fn check_signature(snapshot: Arc<Snapshot>, actor: &str, kind: CommandKind) -> CommandKind {
+async fn check_signature(snapshot: Arc<Snapshot>, actor: &str, kind: CommandKind) -> Result<CommandKind, ApiError> {
     let CommandKind::Sign { instrument, terms, signature, check: None } = kind else {
-        return kind;
+        return Ok(kind);
     };
     let Some(public_key) = snapshot.state.identities.get(actor).and_then(|i| i.public_key) else {
-        return CommandKind::Sign { instrument, terms, signature, check: None };
+        return Ok(CommandKind::Sign { instrument, terms, signature, check: None });
     };
     let actor = actor.to_string();
     let checking = tokio::task::spawn_blocking(move || {
@@ -88,7 +88,8 @@ async fn check_signature(snapshot: Arc<Snapshot>, actor: &str, kind: CommandKind
         let check = scope.check(&public_key, &signature);
         CommandKind::Sign { instrument, terms, signature, check: Some(check) }
     });
-    checking.await.expect("checking a signature does not panic")
+    // The closure cannot panic; the task fails only if the runtime is shutting down.
+    checking.await.map_err(|_| ApiError::unavailable("the server is shutting down; retry with the same key"))
 }
 
 /// An amendment's source is compiled and stored before its signature is

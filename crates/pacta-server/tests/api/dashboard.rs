@@ -42,14 +42,27 @@ async fn the_dashboard_is_served_with_a_strict_policy_and_uses_only_documented_p
         assert!(!reply.text().await.unwrap().is_empty(), "{path}");
     }
 
+    // Every request goes through `api()`, and every path is a double-quoted literal the extraction below sees.
+    assert_eq!(APP_JS.matches("fetch(").count(), 1, "one fetch, in api()");
+    for hidden in ["`", "'/v1", "base+"] {
+        assert!(!APP_JS.contains(hidden), "a path written as {hidden}… would escape the check below");
+    }
     let doc: Value = serde_json::from_str(&server.http.get(format!("{}/v1/openapi.json", server.url)).send().await.unwrap().text().await.unwrap()).unwrap();
     let paths = api_paths(APP_JS);
     assert!(paths.len() >= 7, "the page reads the list, the agreement and its views: {paths:?}");
     for path in &paths {
-        assert!(doc["paths"].get(path).is_some(), "the dashboard calls {path}, which the OpenAPI document does not describe");
+        assert!(doc["paths"][path].get("get").is_some(), "the dashboard reads {path}, which the OpenAPI document does not describe as a GET");
     }
-    for markup in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
+    for markup in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment", "srcdoc", ".href", "eval("] {
         assert!(!APP_JS.contains(markup), "the dashboard puts data on the page as text, never through {markup}");
+    }
+    // Attributes (the object after an element's tag) are only `class` and `title`, which the browser treats as text.
+    let attributes: Vec<&str> = APP_JS.match_indices("\", { ").map(|(i, _)| &APP_JS[i + 4..i + 4 + APP_JS[i + 4..].find('}').unwrap()]).collect();
+    assert!(attributes.len() >= 5, "{attributes:?}");
+    for object in attributes {
+        for name in object.split(',').filter_map(|pair| pair.split(':').next()).map(str::trim) {
+            assert!(["class", "title"].contains(&name), "an element attribute named `{name}`");
+        }
     }
     server.stop().await;
 }

@@ -113,7 +113,7 @@ fn verify(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature
     let Some(public_key) = txn.state.identities.get(actor).and_then(|i| i.public_key) else {
         return Err(Rejection::new("no_key", format!("`{actor}` has no registered public key, so cannot sign")));
     };
-    let scope = ConsentScope { agreement_id: &txn.state.id, version: txn.state.version, instrument, signer: actor, terms: &terms };
+    let scope = ConsentScope { agreement_id: &txn.state.id, version: txn.state.version, instrument, signer: actor, terms };
     let valid = check.and_then(|c| scope.verdict(c, &public_key, signature)).unwrap_or_else(|| scope.verify(&public_key, signature));
     if !valid {
         let message = format!("the signature on `{instrument}` does not verify against `{actor}`'s registered key over these terms");
