@@ -102,7 +102,7 @@ fn forged_and_missing_signatures_release_nothing() {
 fn checked(state: &pacta_core::engine::State, signer: &str, kind: CommandKind) -> CommandKind {
     let CommandKind::Sign { instrument, terms, signature, .. } = kind else { unreachable!() };
     let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer, terms: &terms };
-    let check = Some(scope.check(&key_of(signer), &signature));
+    let check = Some(Box::new(scope.check(&key_of(signer), &signature)));
     CommandKind::Sign { instrument, terms, signature, check }
 }
 

@@ -83,7 +83,7 @@ fn signing_keys(offering: &workload::Offering) -> HashMap<String, [u8; 32]> {
 fn attach_check(state: &State, public_key: &[u8; 32], command: &mut Command) {
     if let CommandKind::Sign { instrument, terms, signature, check } = &mut command.kind {
         let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument, signer: &command.actor, terms };
-        *check = Some(scope.check(public_key, signature));
+        *check = Some(Box::new(scope.check(public_key, signature)));
     }
 }
 

@@ -25,8 +25,9 @@ pub enum CommandKind {
     Deliver { document: String, sha256: [u8; 32] },
     /// One counterpart signature over exactly `terms`. `check` is the outcome of
     /// verifying it earlier, off the sequential path; without one (or if it does
-    /// not cover this scope) the engine verifies the signature itself.
-    Sign { instrument: String, terms: Terms, signature: [u8; 64], check: Option<SignatureCheck> },
+    /// not cover this scope) the engine verifies the signature itself. Boxed: it
+    /// is larger than every other command.
+    Sign { instrument: String, terms: Terms, signature: [u8; 64], check: Option<Box<SignatureCheck>> },
     Dispute { reason: String },
     /// A final order of a court, obeyed by the party the agreement names.
     CourtOrder { court: String, account: String, order_sha256: [u8; 32], is_final: bool, directions: Vec<Direction> },

@@ -64,7 +64,7 @@ impl<'s> Txn<'s> {
     pub fn emit(&mut self, kind: EventKind) {
         self.facts_changed |= changes_facts(&kind);
         let event = Event { at: self.at, kind };
-        evolve(&mut self.state, &event);
+        evolve(self.state, &event);
         self.events.push(event);
     }
 

@@ -86,7 +86,7 @@ async fn check_signature(snapshot: Arc<Snapshot>, actor: &str, kind: CommandKind
         let state = &snapshot.state;
         let scope = ConsentScope { agreement_id: &state.id, version: state.version, instrument: &instrument, signer: &actor, terms: &terms };
         let check = scope.check(&public_key, &signature);
-        CommandKind::Sign { instrument, terms, signature, check: Some(check) }
+        CommandKind::Sign { instrument, terms, signature, check: Some(Box::new(check)) }
     });
     // The closure cannot panic; the task fails only if the runtime is shutting down.
     checking.await.map_err(|_| ApiError::unavailable("the server is shutting down; retry with the same key"))

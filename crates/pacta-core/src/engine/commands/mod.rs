@@ -32,7 +32,7 @@ pub fn apply(txn: &mut Txn<'_>, command: &Command) -> Outcome {
         CommandKind::Join { role, member, legal_name, public_key } => join::join(txn, actor, role, member, legal_name, public_key),
         CommandKind::Deposit { account, amount } => deposit::deposit(txn, actor, account, *amount),
         CommandKind::Deliver { document, sha256 } => deliver::deliver(txn, actor, document, sha256),
-        CommandKind::Sign { instrument, terms, signature, check } => sign::sign(txn, actor, instrument, terms, signature, check.as_ref()),
+        CommandKind::Sign { instrument, terms, signature, check } => sign::sign(txn, actor, instrument, terms, signature, check.as_deref()),
         CommandKind::Dispute { reason } => dispute::dispute(txn, actor, reason),
         CommandKind::CourtOrder { court, account, order_sha256, is_final, directions } => {
             dispute::court_order(txn, actor, court, account, order_sha256, *is_final, directions)
