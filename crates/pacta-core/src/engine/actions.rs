@@ -132,8 +132,7 @@ impl Txn<'_> {
     /// the depositors in proportion to what each holds. Every cent stays attributed
     /// to a depositor until it leaves, so a later refund can always divide what is left.
     fn pool(&mut self, account: &str, amount: Option<Money>, cause: &Cause) -> Outcome {
-        let parts: Vec<(String, Money)> =
-            self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
+        let parts: Vec<(String, Money)> = self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
         let draws = match amount {
             None => parts,
             Some(amount) => pro_rata(&parts, amount),
@@ -218,8 +217,7 @@ impl Txn<'_> {
             let message = format!("`{account}` holds pooled money no longer attributed to a depositor; a refund cannot divide it");
             return Err(Rejection::new("unattributed_funds", message).in_clause(&context.clause));
         }
-        let parts: Vec<(String, Money)> =
-            self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
+        let parts: Vec<(String, Money)> = self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
         for (depositor, amount) in parts {
             let mut cause = context.cause();
             cause.authority.push(format!("returns to {} exactly what they deposited", self.state.describe_identity(&depositor)));

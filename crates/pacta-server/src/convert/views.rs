@@ -311,12 +311,10 @@ pub fn deadlines(state: &State, now: Timestamp) -> Vec<DeadlineView> {
         .collect()
 }
 
-pub fn postings(state: &State) -> Vec<PostingView> {
+/// The postings of `journal`, the events that led to `state`.
+pub fn postings(state: &State, journal: &[Event]) -> Vec<PostingView> {
     let currency = state.agreement.currency;
-    state
-        .ledger
-        .postings()
-        .iter()
+    pacta_core::engine::postings(journal)
         .map(|p| PostingView {
             id: p.id,
             at: p.at.to_string(),
