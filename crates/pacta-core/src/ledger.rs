@@ -12,6 +12,8 @@
 //! is frozen, posted when the held funds leave under the hold's own authority
 //! (a deposit with a court), and voided when a settlement or court order lifts it.
 
+use std::sync::Arc;
+
 use imbl::OrdMap;
 use jiff::Timestamp;
 
@@ -53,25 +55,39 @@ impl LedgerAccount {
 }
 
 /// Why money moved: the clause, what happened, and on whose authority.
+///
+/// The words are shared (`Arc`): every posting an action makes has the same
+/// clause and reasons, so they are written once per action, not per posting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
-    pub clause: String,
-    pub clause_title: String,
+    pub clause: Arc<str>,
+    pub clause_title: Arc<str>,
     /// The event that made the rule apply, in words ("Release Notice executed by …").
-    pub because: String,
+    pub because: Arc<str>,
     /// The facts and consents the movement rests on, each in words.
-    pub authority: Vec<String>,
+    pub authority: Arc<[Arc<str>]>,
 }
 
 impl Cause {
     /// The one-line answer to "why did this money move?".
     pub fn explain(&self) -> String {
         let mut text = format!("§{} {} — {}", self.clause, self.clause_title, self.because);
-        for fact in &self.authority {
+        for fact in self.authority.iter() {
             text.push_str("; ");
             text.push_str(fact);
         }
         text
+    }
+
+    /// A cause resting on no facts beyond the event itself.
+    pub fn new(clause: &str, clause_title: &str, because: String) -> Cause {
+        Cause { clause: clause.into(), clause_title: clause_title.into(), because: because.into(), authority: Arc::new([]) }
+    }
+
+    /// The same cause with one more fact after the others.
+    pub fn adding(&self, fact: String) -> Cause {
+        let authority = self.authority.iter().cloned().chain(std::iter::once(Arc::from(fact))).collect();
+        Cause { authority, ..self.clone() }
     }
 }
 
@@ -229,7 +245,7 @@ mod tests {
             debit,
             credit,
             amount: Money::from_minor(minor),
-            cause: Cause { clause: "1".into(), clause_title: "t".into(), because: "b".into(), authority: vec![] },
+            cause: Cause { clause: "1".into(), clause_title: "t".into(), because: "b".into(), authority: Arc::new([]) },
         }
     }
 

@@ -31,7 +31,7 @@ fn release_pays_three_fees_and_the_rest_citing_1_5() {
     let payouts: Vec<_> = engine::postings(released.events()).filter(|p| !p.debit.is_custody() || p.credit.is_custody()).collect();
     assert!(!payouts.is_empty());
     for posting in engine::postings(released.events()).filter(|p| matches!(p.credit, LedgerAccount::Outside { .. })) {
-        assert_eq!(posting.cause.clause, "1.5");
+        assert_eq!(&*posting.cause.clause, "1.5");
     }
     let last = engine::postings(released.events()).last().unwrap().id;
     let why = engine::why(&state, released.events(), last).unwrap();
@@ -52,7 +52,7 @@ fn refund_fires_at_the_end_of_2005_09_02_new_york_time() {
     assert_eq!(decision.deadline_events[0].at, ts("2005-09-03T04:00:00Z"));
     assert_eq!(outside(&state, "alpha"), "0.00");
     assert!(state.ledger.custody_total("escrow").is_zero());
-    let refunds: Vec<_> = engine::postings(decision.events()).filter(|p| p.cause.clause == "1.7").collect();
+    let refunds: Vec<_> = engine::postings(decision.events()).filter(|p| &*p.cause.clause == "1.7").collect();
     assert!(!refunds.is_empty());
     for posting in refunds {
         assert_eq!(posting.at, ts("2005-09-03T04:00:00Z"));

@@ -559,8 +559,8 @@ fn check_step(before: &State, command: &Command, decision: &Decision, after: &St
 
     // 4. Exclusivity: never both a §1.5 release and a §1.7 refund; a closed escrow stays
     //    closed and empty.
-    let released = engine::postings(journal).any(|p| p.cause.clause == "1.5");
-    let refunded = engine::postings(journal).any(|p| p.cause.clause == "1.7");
+    let released = engine::postings(journal).any(|p| &*p.cause.clause == "1.5");
+    let refunded = engine::postings(journal).any(|p| &*p.cause.clause == "1.7");
     prop_assert!(!(released && refunded), "{context}: both a §1.5 release and a §1.7 refund were posted");
     if before.closed.contains_key(ESCROW) {
         prop_assert_eq!(after.closed.get(ESCROW), before.closed.get(ESCROW), "{}: the escrow's closing changed", context);
@@ -638,7 +638,7 @@ fn is_deposit_by(posting: &Posting, member: &str) -> bool {
 fn check_refunds(state: &State, journal: &[Event], context: &str) -> Result<(), TestCaseError> {
     let postings: Vec<&Posting> = engine::postings(journal).collect();
     // Every §1.7 posting returns a depositor's own money from their own sub-account.
-    for posting in postings.iter().filter(|p| p.cause.clause == "1.7") {
+    for posting in postings.iter().filter(|p| &*p.cause.clause == "1.7") {
         let ok = MEMBERS.iter().any(|m| is_refund_to(posting, m));
         prop_assert!(ok, "{context}: §1.7 posting {} moves {} to {}", posting.id, posting.debit.label(), posting.credit.label());
     }
@@ -718,16 +718,16 @@ struct Coverage {
 impl Coverage {
     fn count(&mut self, run: &Run) {
         let postings: Vec<&Posting> = engine::postings(&run.journal).collect();
-        let with_clause = |clause: &str| postings.iter().any(|p| p.cause.clause == clause);
+        let with_clause = |clause: &str| postings.iter().any(|p| &*p.cause.clause == clause);
         self.released += usize::from(with_clause("1.5"));
         self.refunded_1_7 += usize::from(with_clause("1.7"));
-        self.court_paid += usize::from(postings.iter().any(|p| p.cause.clause == "2.9" && p.debit == LedgerAccount::custody(ESCROW, None)));
+        self.court_paid += usize::from(postings.iter().any(|p| &*p.cause.clause == "2.9" && p.debit == LedgerAccount::custody(ESCROW, None)));
         self.court_refunded += usize::from(
             postings
                 .iter()
-                .any(|p| p.cause.clause == "2.9" && p.debit != LedgerAccount::custody(ESCROW, None) && p.credit != LedgerAccount::custody(ESCROW, None)),
+                .any(|p| &*p.cause.clause == "2.9" && p.debit != LedgerAccount::custody(ESCROW, None) && p.credit != LedgerAccount::custody(ESCROW, None)),
         );
-        self.settled += usize::from(postings.iter().any(|p| p.cause.clause == "2.14" && !matches!(p.credit, LedgerAccount::Court { .. })));
+        self.settled += usize::from(postings.iter().any(|p| &*p.cause.clause == "2.14" && !matches!(p.credit, LedgerAccount::Court { .. })));
         self.deposited_with_court += usize::from(postings.iter().any(|p| matches!(p.credit, LedgerAccount::Court { .. })));
         let event = |pick: &dyn Fn(&EventKind) -> bool| run.journal.iter().any(|e| pick(&e.kind));
         self.refund_blocked += usize::from(event(&|k| matches!(k, EventKind::ActionBlocked { clause, .. } if clause == "1.7")));

@@ -19,8 +19,8 @@ pub fn report(run: &Run) -> Value {
                 "credit": p.credit.label(),
                 "amount": p.amount.to_plain(currency),
                 "currency": currency.code,
-                "clause": p.cause.clause,
-                "clause_title": p.cause.clause_title,
+                "clause": &*p.cause.clause,
+                "clause_title": &*p.cause.clause_title,
                 "why": p.cause.explain(),
             })
         })

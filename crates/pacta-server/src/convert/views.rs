@@ -323,10 +323,10 @@ pub fn postings(state: &State, journal: &[Event]) -> Vec<PostingView> {
             credit: p.credit.label(),
             amount: p.amount.to_plain(currency),
             currency: currency.code.to_string(),
-            clause: p.cause.clause.clone(),
-            clause_title: p.cause.clause_title.clone(),
-            because: p.cause.because.clone(),
-            authority: p.cause.authority.clone(),
+            clause: p.cause.clause.to_string(),
+            clause_title: p.cause.clause_title.to_string(),
+            because: p.cause.because.to_string(),
+            authority: p.cause.authority.iter().map(|a| a.to_string()).collect(),
             why: p.cause.explain(),
         })
         .collect()
