@@ -5,9 +5,13 @@
 //! obligations, warrants, notes). The engine trusts that guarantee and asserts it.
 //! Nothing here knows about spans or files: diagnostics stay in the language crate.
 
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use jiff::civil::{Date, Time};
 
-use crate::calendar::{CalendarId, Period};
+use crate::calendar::{CalendarId, Deadline, Period};
+use crate::ledger::Cause;
 use crate::money::{Currency, Money};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +31,77 @@ pub struct Agreement {
     pub instruments: Vec<Instrument>,
     pub events: Vec<EventDecl>,
     pub clauses: Vec<Clause>,
+    /// Words the engine writes from this agreement alone, kept for its instances.
+    pub memo: Memo,
+}
+
+/// Words the engine derives from an agreement and would otherwise write again in
+/// every instance: a deadline rule's explanation depends only on its clause, its
+/// condition and its deadline, and every instance of an agreement anchored on its
+/// date has the same deadline. Each entry is keyed by everything its words are
+/// written from, so a copy of the agreement shares the memo (instances are opened
+/// from copies) and a changed copy can never read words that are not its own. It
+/// is a cache, so it takes no part in equality; it sits behind a lock because
+/// instances on several threads share it.
+#[derive(Default, Clone)]
+pub struct Memo {
+    deadline_causes: Arc<Mutex<Vec<DeadlineWords>>>,
+}
+
+struct DeadlineWords {
+    clause: String,
+    clause_title: String,
+    index: usize,
+    condition: Condition,
+    deadline: Deadline,
+    cause: Cause,
+}
+
+impl DeadlineWords {
+    fn matches(&self, clause: &Clause, index: usize, condition: &Condition, deadline: &Deadline) -> bool {
+        self.index == index && self.clause == clause.number && &self.deadline == deadline && self.clause_title == clause.title && &self.condition == condition
+    }
+}
+
+/// Enough for every deadline rule of a few agreements; past it, words are written each time.
+const MEMO_ENTRIES: usize = 64;
+
+impl Memo {
+    /// The cause of rule `index` of `clause` (an `unless` rule on `condition`) firing
+    /// at `deadline`, written by `write` the first time it is asked for.
+    pub fn deadline_cause(&self, clause: &Clause, index: usize, condition: &Condition, deadline: &Deadline, write: impl FnOnce() -> Cause) -> Cause {
+        let mut entries = self.deadline_causes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.iter().find(|e| e.matches(clause, index, condition, deadline)) {
+            return entry.cause.clone();
+        }
+        let cause = write();
+        if entries.len() < MEMO_ENTRIES {
+            let entry = DeadlineWords {
+                clause: clause.number.clone(),
+                clause_title: clause.title.clone(),
+                index,
+                condition: condition.clone(),
+                deadline: deadline.clone(),
+                cause: cause.clone(),
+            };
+            entries.push(entry);
+        }
+        cause
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
+        true
+    }
+}
+
+impl Eq for Memo {}
+
+impl fmt::Debug for Memo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,20 +269,44 @@ pub enum Trigger {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Fixed amounts in order, then optionally the rest. All or nothing.
-    Pay { from: String, legs: Vec<PayLeg> },
+    Pay {
+        from: String,
+        legs: Vec<PayLeg>,
+    },
     /// Return to each depositor exactly what they put in.
-    Refund { account: String },
-    Notify { to: PartySet, subject: String },
+    Refund {
+        account: String,
+    },
+    Notify {
+        to: PartySet,
+        subject: String,
+    },
     /// Freeze the account until one of the releases happens.
-    Hold { account: String, until: Vec<HoldRelease> },
+    Hold {
+        account: String,
+        until: Vec<HoldRelease>,
+    },
     /// The agreement ends; nothing further runs.
-    Terminate { reason: String },
+    Terminate {
+        reason: String,
+    },
     /// Damages that grow by `amount` for every `every` that passes, until the condition holds.
-    Accrue { amount: Money, every: Period, owed_by: String, owed_to: PartyRef, until: Condition, cap: Option<Money> },
+    Accrue {
+        amount: Money,
+        every: Period,
+        owed_by: String,
+        owed_to: PartyRef,
+        until: Condition,
+        cap: Option<Money>,
+    },
     /// Issue a declared note or warrant.
-    Issue { instrument: String },
+    Issue {
+        instrument: String,
+    },
     /// Refer the dispute to arbitration before the named forum.
-    Arbitrate { forum: String },
+    Arbitrate {
+        forum: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use imbl::{OrdMap, Vector};
+use imbl::OrdMap;
 use jiff::Timestamp;
 
 use crate::money::Money;
@@ -55,25 +55,39 @@ impl LedgerAccount {
 }
 
 /// Why money moved: the clause, what happened, and on whose authority.
+///
+/// The words are shared (`Arc`): every posting an action makes has the same
+/// clause and reasons, so they are written once per action, not per posting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
-    pub clause: String,
-    pub clause_title: String,
+    pub clause: Arc<str>,
+    pub clause_title: Arc<str>,
     /// The event that made the rule apply, in words ("Release Notice executed by …").
-    pub because: String,
+    pub because: Arc<str>,
     /// The facts and consents the movement rests on, each in words.
-    pub authority: Vec<String>,
+    pub authority: Arc<[Arc<str>]>,
 }
 
 impl Cause {
     /// The one-line answer to "why did this money move?".
     pub fn explain(&self) -> String {
         let mut text = format!("§{} {} — {}", self.clause, self.clause_title, self.because);
-        for fact in &self.authority {
+        for fact in self.authority.iter() {
             text.push_str("; ");
             text.push_str(fact);
         }
         text
+    }
+
+    /// A cause resting on no facts beyond the event itself.
+    pub fn new(clause: &str, clause_title: &str, because: String) -> Cause {
+        Cause { clause: clause.into(), clause_title: clause_title.into(), because: because.into(), authority: Arc::new([]) }
+    }
+
+    /// The same cause with one more fact after the others.
+    pub fn adding(&self, fact: String) -> Cause {
+        let authority = self.authority.iter().cloned().chain(std::iter::once(Arc::from(fact))).collect();
+        Cause { authority, ..self.clone() }
     }
 }
 
@@ -109,9 +123,9 @@ pub struct Hold {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
     balances: OrdMap<LedgerAccount, i64>,
-    /// Behind `Arc` so that copying a chunk of this vector (copy-on-write after a
-    /// state is shared) copies pointers, not whole postings.
-    postings: Vector<Arc<Posting>>,
+    /// How many postings have been applied. The postings themselves are in the
+    /// journal (each is a `Posted` event), so the state does not keep a second copy.
+    posted: u64,
     holds: OrdMap<u64, Hold>,
     /// Each custody account's total across its pool and sub-accounts, kept as
     /// balances change, so a deposit's limit check does not walk every balance.
@@ -140,9 +154,7 @@ impl Ledger {
     /// The non-zero parts of a custody account: `(depositor, balance)`, pool first as `None`.
     pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (Option<&'a str>, Money)> + 'a {
         self.balances.iter().filter_map(move |(key, &minor)| match key {
-            LedgerAccount::Custody { account: a, depositor } if a == account && minor != 0 => {
-                Some((depositor.as_deref(), Money::from_minor(minor)))
-            }
+            LedgerAccount::Custody { account: a, depositor } if a == account && minor != 0 => Some((depositor.as_deref(), Money::from_minor(minor))),
             _ => None,
         })
     }
@@ -151,12 +163,8 @@ impl Ledger {
         self.balances.iter().map(|(k, &v)| (k, Money::from_minor(v)))
     }
 
-    pub fn postings(&self) -> &Vector<Arc<Posting>> {
-        &self.postings
-    }
-
     pub fn next_posting_id(&self) -> u64 {
-        self.postings.len() as u64 + 1
+        self.posted + 1
     }
 
     pub fn holds(&self) -> impl Iterator<Item = &Hold> {
@@ -177,21 +185,17 @@ impl Ledger {
         let debit_after = debit_after.ok_or(LedgerError::Overflow)?;
         credit_after.ok_or(LedgerError::Overflow)?;
         if posting.debit.is_custody() && debit_after < 0 {
-            return Err(LedgerError::CustodyWouldGoNegative {
-                account: posting.debit.label(),
-                balance: self.balance(&posting.debit),
-                amount: posting.amount,
-            });
+            return Err(LedgerError::CustodyWouldGoNegative { account: posting.debit.label(), balance: self.balance(&posting.debit), amount: posting.amount });
         }
         Ok(())
     }
 
-    pub fn apply(&mut self, posting: Posting) -> Result<(), LedgerError> {
+    pub fn apply(&mut self, posting: &Posting) -> Result<(), LedgerError> {
         self.check(&posting)?;
         assert_eq!(posting.id, self.next_posting_id(), "postings are numbered in order");
         self.add(&posting.debit, -posting.amount.minor);
         self.add(&posting.credit, posting.amount.minor);
-        self.postings.push_back(Arc::new(posting));
+        self.posted += 1;
         Ok(())
     }
 
@@ -241,7 +245,7 @@ mod tests {
             debit,
             credit,
             amount: Money::from_minor(minor),
-            cause: Cause { clause: "1".into(), clause_title: "t".into(), because: "b".into(), authority: vec![] },
+            cause: Cause { clause: "1".into(), clause_title: "t".into(), because: "b".into(), authority: Arc::new([]) },
         }
     }
 
@@ -250,11 +254,11 @@ mod tests {
         let mut ledger = Ledger::default();
         let alpha = LedgerAccount::outside("alpha");
         let escrow = LedgerAccount::custody("escrow", Some("alpha"));
-        ledger.apply(posting(1, alpha.clone(), escrow.clone(), 500)).unwrap();
+        ledger.apply(&posting(1, alpha.clone(), escrow.clone(), 500)).unwrap();
         assert_eq!(ledger.custody_total("escrow"), Money::from_minor(500));
         let overdraw = posting(2, escrow.clone(), alpha.clone(), 501);
-        assert!(matches!(ledger.apply(overdraw), Err(LedgerError::CustodyWouldGoNegative { .. })));
-        ledger.apply(posting(2, escrow, alpha, 500)).unwrap();
+        assert!(matches!(ledger.apply(&overdraw), Err(LedgerError::CustodyWouldGoNegative { .. })));
+        ledger.apply(&posting(2, escrow, alpha, 500)).unwrap();
         assert_eq!(ledger.sum_of_balances(), 0);
         assert_eq!(ledger.custody_total("escrow"), Money::ZERO);
     }
@@ -265,12 +269,12 @@ mod tests {
         let parts = [("alpha", 500), ("beta", 300)];
         for (i, (who, minor)) in parts.iter().enumerate() {
             let posting = posting(i as u64 + 1, LedgerAccount::outside(who), LedgerAccount::custody("escrow", Some(who)), *minor);
-            ledger.apply(posting).unwrap();
+            ledger.apply(&posting).unwrap();
         }
         let pool = posting(3, LedgerAccount::custody("escrow", Some("alpha")), LedgerAccount::custody("escrow", None), 200);
-        ledger.apply(pool).unwrap();
+        ledger.apply(&pool).unwrap();
         let paid = posting(4, LedgerAccount::custody("escrow", None), LedgerAccount::outside("kramer"), 150);
-        ledger.apply(paid).unwrap();
+        ledger.apply(&paid).unwrap();
         let sum: i64 = ledger.custody_parts("escrow").map(|(_, m)| m.minor).sum();
         assert_eq!(ledger.custody_total("escrow"), Money::from_minor(sum));
         assert_eq!(sum, 650);
@@ -281,6 +285,6 @@ mod tests {
     fn zero_and_negative_postings_are_refused() {
         let mut ledger = Ledger::default();
         let p = posting(1, LedgerAccount::outside("a"), LedgerAccount::outside("b"), 0);
-        assert_eq!(ledger.apply(p), Err(LedgerError::NotPositive));
+        assert_eq!(ledger.apply(&p), Err(LedgerError::NotPositive));
     }
 }

@@ -248,6 +248,7 @@ impl<'a> Checker<'a> {
             instruments: Vec::new(),
             events: Vec::new(),
             clauses: Vec::new(),
+            memo: Default::default(),
         };
         // A missing header was reported by the parser; nothing more to say about it.
         let Some(h) = header else { return a };

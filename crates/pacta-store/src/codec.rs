@@ -164,10 +164,10 @@ fn posting(p: &Posting) -> Value {
         "credit": account(&p.credit),
         "minor": p.amount.minor,
         "cause": {
-            "clause": p.cause.clause,
-            "clause_title": p.cause.clause_title,
-            "because": p.cause.because,
-            "authority": p.cause.authority,
+            "clause": &*p.cause.clause,
+            "clause_title": &*p.cause.clause_title,
+            "because": &*p.cause.because,
+            "authority": p.cause.authority.iter().map(|a| &**a).collect::<Vec<&str>>(),
         },
     })
 }
@@ -468,7 +468,12 @@ fn posting_from(value: &Value) -> Result<Posting, CodecError> {
         debit: account_from(o.get("debit"))?,
         credit: account_from(o.get("credit"))?,
         amount: o.money("minor")?,
-        cause: Cause { clause: c.str("clause")?, clause_title: c.str("clause_title")?, because: c.str("because")?, authority: c.strings("authority")? },
+        cause: Cause {
+            clause: c.str("clause")?.into(),
+            clause_title: c.str("clause_title")?.into(),
+            because: c.str("because")?.into(),
+            authority: c.strings("authority")?.into_iter().map(Into::into).collect(),
+        },
     })
 }
 

@@ -302,7 +302,12 @@ fn arbitrary_kind(g: &mut Gen, variant: u64, agreement: &Arc<Agreement>, sha: [u
             debit: g.account(),
             credit: g.account(),
             amount: g.money(),
-            cause: Cause { clause: g.string(), clause_title: g.string(), because: g.string(), authority: g.strings() },
+            cause: Cause {
+                clause: g.string().into(),
+                clause_title: g.string().into(),
+                because: g.string().into(),
+                authority: g.strings().into_iter().map(Into::into).collect(),
+            },
         }),
         3 => EventKind::Delivered { document: g.string(), by: g.string(), sha256: g.bytes() },
         4 => EventKind::Signed { instrument: g.string(), signer: g.string(), terms: g.terms(agreement, sha), signature: g.bytes() },
@@ -392,7 +397,7 @@ fn arbitrary_kind(g: &mut Gen, variant: u64, agreement: &Arc<Agreement>, sha: [u
             debit: LedgerAccount::Court { court: g.string() },
             credit: LedgerAccount::Custody { account: g.string(), depositor: Some(g.string()) },
             amount: Money::from_minor(i64::MIN),
-            cause: Cause { clause: String::new(), clause_title: String::new(), because: String::new(), authority: vec![] },
+            cause: Cause::new("", "", String::new()),
         }),
     }
 }

@@ -21,7 +21,7 @@ pub fn run(agreement_path: &Path, scenario_path: &Path, json: bool, why: Option<
     let default_id = agreement_path.file_stem().and_then(|s| s.to_str()).unwrap_or("agreement").to_lowercase();
     let run = scenario::run::run(agreement, &source, &parsed, dir, &default_id).map_err(|e| anyhow!("{}: {e}", scenario_path.display()))?;
     if let Some(posting) = why {
-        let text = pacta_core::engine::why(&run.state, posting).ok_or_else(|| anyhow!("there is no posting {posting}"))?;
+        let text = pacta_core::engine::why(&run.state, &run.journal, posting).ok_or_else(|| anyhow!("there is no posting {posting}"))?;
         println!("{text}");
     } else if json {
         println!("{}", serde_json::to_string_pretty(&render::json::report(&run))?);

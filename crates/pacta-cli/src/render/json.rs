@@ -2,22 +2,15 @@
 
 use serde_json::{json, Value};
 
-use pacta_core::engine::words::describe;
 use crate::scenario::run::Run;
+use pacta_core::engine::words::describe;
 
 pub fn report(run: &Run) -> Value {
     let state = &run.state;
     let currency = state.agreement.currency;
-    let journal: Vec<Value> = run
-        .journal
-        .iter()
-        .enumerate()
-        .map(|(i, e)| json!({ "seq": i + 1, "at": e.at.to_string(), "text": describe(state, e) }))
-        .collect();
-    let postings: Vec<Value> = state
-        .ledger
-        .postings()
-        .iter()
+    let journal: Vec<Value> =
+        run.journal.iter().enumerate().map(|(i, e)| json!({ "seq": i + 1, "at": e.at.to_string(), "text": describe(state, e) })).collect();
+    let postings: Vec<Value> = pacta_core::engine::postings(&run.journal)
         .map(|p| {
             json!({
                 "id": p.id,
@@ -26,17 +19,14 @@ pub fn report(run: &Run) -> Value {
                 "credit": p.credit.label(),
                 "amount": p.amount.to_plain(currency),
                 "currency": currency.code,
-                "clause": p.cause.clause,
-                "clause_title": p.cause.clause_title,
+                "clause": &*p.cause.clause,
+                "clause_title": &*p.cause.clause_title,
                 "why": p.cause.explain(),
             })
         })
         .collect();
-    let balances: Vec<Value> = state
-        .ledger
-        .balances()
-        .map(|(account, m)| json!({ "account": account.label(), "balance": m.to_plain(currency), "currency": currency.code }))
-        .collect();
+    let balances: Vec<Value> =
+        state.ledger.balances().map(|(account, m)| json!({ "account": account.label(), "balance": m.to_plain(currency), "currency": currency.code })).collect();
     let steps: Vec<Value> = run
         .entries
         .iter()

@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use pacta_core::engine::DeadlineStatus;
 
-use pacta_core::engine::words::{describe, local_time};
 use crate::scenario::run::Run;
+use pacta_core::engine::words::{describe, local_time};
 
 pub fn report(run: &Run) -> String {
     let mut out = String::new();
@@ -52,7 +52,7 @@ fn postings(out: &mut String, run: &Run) {
     let state = &run.state;
     let currency = state.agreement.currency;
     let _ = writeln!(out, "\nPostings");
-    for p in state.ledger.postings() {
+    for p in pacta_core::engine::postings(&run.journal) {
         let _ = writeln!(
             out,
             "  #{:<3} {}  {:>16} {}  {} -> {}\n        {}",

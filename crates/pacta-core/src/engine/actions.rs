@@ -1,6 +1,8 @@
 //! What rules do. Every action either completes or returns a rejection, and the
 //! caller decides whether that rejects a command or is recorded as blocked.
 
+use std::sync::Arc;
+
 use jiff::civil::Date;
 
 use super::event::{DeadlinePurpose, EventKind, RuleKey};
@@ -17,8 +19,8 @@ use crate::money::Money;
 pub struct ActionContext {
     pub clause: String,
     pub clause_title: String,
-    pub because: String,
-    pub authority: Vec<String>,
+    /// Why the action runs, as each posting it makes records it, written once.
+    pub cause: Cause,
     /// The rule running, when it is one (accruals are keyed by it).
     pub rule: Option<RuleKey>,
     /// The day periods count from: the last day of the deadline that fired.
@@ -31,20 +33,18 @@ pub struct ActionContext {
 
 impl ActionContext {
     pub fn new(clause: &Clause, because: String, authority: Vec<String>) -> ActionContext {
-        ActionContext {
-            clause: clause.number.clone(),
-            clause_title: clause.title.clone(),
-            because,
-            authority,
-            rule: None,
-            anchor_day: None,
-            dispute: None,
-            directed: false,
-        }
+        let authority = authority.into_iter().map(Arc::from).collect();
+        let cause = Cause { clause: clause.number.as_str().into(), clause_title: clause.title.as_str().into(), because: because.into(), authority };
+        ActionContext::with_cause(clause, cause)
+    }
+
+    /// A context whose cause was written before (the agreement keeps a deadline's words).
+    pub fn with_cause(clause: &Clause, cause: Cause) -> ActionContext {
+        ActionContext { clause: clause.number.clone(), clause_title: clause.title.clone(), cause, rule: None, anchor_day: None, dispute: None, directed: false }
     }
 
     pub fn cause(&self) -> Cause {
-        Cause { clause: self.clause.clone(), clause_title: self.clause_title.clone(), because: self.because.clone(), authority: self.authority.clone() }
+        self.cause.clone()
     }
 }
 
@@ -132,8 +132,7 @@ impl Txn<'_> {
     /// the depositors in proportion to what each holds. Every cent stays attributed
     /// to a depositor until it leaves, so a later refund can always divide what is left.
     fn pool(&mut self, account: &str, amount: Option<Money>, cause: &Cause) -> Outcome {
-        let parts: Vec<(String, Money)> =
-            self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
+        let parts: Vec<(String, Money)> = self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
         let draws = match amount {
             None => parts,
             Some(amount) => pro_rata(&parts, amount),
@@ -218,11 +217,9 @@ impl Txn<'_> {
             let message = format!("`{account}` holds pooled money no longer attributed to a depositor; a refund cannot divide it");
             return Err(Rejection::new("unattributed_funds", message).in_clause(&context.clause));
         }
-        let parts: Vec<(String, Money)> =
-            self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
+        let parts: Vec<(String, Money)> = self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
         for (depositor, amount) in parts {
-            let mut cause = context.cause();
-            cause.authority.push(format!("returns to {} exactly what they deposited", self.state.describe_identity(&depositor)));
+            let cause = context.cause.adding(format!("returns to {} exactly what they deposited", self.state.describe_identity(&depositor)));
             self.post(LedgerAccount::custody(account, Some(&depositor)), LedgerAccount::outside(&depositor), amount, cause)?;
         }
         self.emit(EventKind::Closed { account: account.to_string(), clause: context.clause.clone() });

@@ -60,9 +60,13 @@ impl Txn<'_> {
         let agreement = Arc::clone(&self.state.agreement);
         let Some(clause) = agreement.clauses.iter().find(|c| c.number == key.clause) else { return };
         let Some(Rule::Unless { condition, actions, .. }) = clause.rules.get(key.index) else { return };
-        let because = format!("not {} within {} of {}", describe_condition(condition), entry.deadline.period, entry.deadline.anchor);
-        let authority = vec![format!("deadline {}", entry.deadline)];
-        let mut context = ActionContext::new(clause, because, authority);
+        // Every instance of the agreement says the same here, so the words are written once.
+        let cause = agreement.memo.deadline_cause(clause, key.index, condition, &entry.deadline, || {
+            let because = format!("not {} within {} of {}", describe_condition(condition), entry.deadline.period, entry.deadline.anchor);
+            let authority = vec![format!("deadline {}", entry.deadline)];
+            ActionContext::new(clause, because, authority).cause
+        });
+        let mut context = ActionContext::with_cause(clause, cause);
         context.rule = Some(key.clone());
         context.anchor_day = Some(entry.deadline.last_day);
         if let Err(rejection) = self.attempt(|txn| txn.run_actions(&context, actions)) {

@@ -42,6 +42,7 @@ pub use state::{evolve, start, DeadlineStatus, State};
 pub use txn::Rejection;
 
 use crate::agreement::{Agreement, PartyKind};
+use crate::ledger::Posting;
 use settle::Mode;
 use txn::Txn;
 
@@ -107,11 +108,7 @@ pub fn execute(state: &mut State, command: &Command) -> Decision {
     let mut txn = Txn::new(state, command.at);
     txn.advance(command.at);
     let deadline_events = txn.events;
-    let outcome = if cannot_cascade(&command.kind) {
-        apply_in_place(state, command)
-    } else {
-        apply_on_copy(state, command)
-    };
+    let outcome = if cannot_cascade(&command.kind) { apply_in_place(state, command) } else { apply_on_copy(state, command) };
     Decision { deadline_events, outcome }
 }
 
@@ -121,7 +118,10 @@ pub fn execute(state: &mut State, command: &Command) -> Decision {
 /// they start changing the state, so they run on the live state: no copy, and no
 /// copy-on-write of shared tree nodes, which is most of what a copy costs.
 fn cannot_cascade(kind: &CommandKind) -> bool {
-    matches!(kind, CommandKind::Deposit { .. } | CommandKind::Join { .. } | CommandKind::SendNotice { .. } | CommandKind::AcknowledgeNotice { .. } | CommandKind::Tick)
+    matches!(
+        kind,
+        CommandKind::Deposit { .. } | CommandKind::Join { .. } | CommandKind::SendNotice { .. } | CommandKind::AcknowledgeNotice { .. } | CommandKind::Tick
+    )
 }
 
 fn apply_in_place(state: &mut State, command: &Command) -> Result<Vec<Event>, Rejection> {
@@ -155,9 +155,19 @@ pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<State> 
     Some(state)
 }
 
-/// Why a posting happened, in one line citing its clause.
-pub fn why(state: &State, posting_id: u64) -> Option<String> {
-    let posting = state.ledger.postings().iter().find(|p| p.id == posting_id)?;
+/// Every posting in a journal, in order. Postings live in the journal (each is a
+/// `Posted` event); the state keeps only the balances they add up to.
+pub fn postings<'a>(journal: impl IntoIterator<Item = &'a Event>) -> impl Iterator<Item = &'a Posting> {
+    journal.into_iter().filter_map(|event| match &event.kind {
+        EventKind::Posted(posting) => Some(posting),
+        _ => None,
+    })
+}
+
+/// Why posting `posting_id` of `journal` happened, in one line citing its clause.
+/// `state` is the journal's state, for the currency.
+pub fn why<'a>(state: &State, journal: impl IntoIterator<Item = &'a Event>, posting_id: u64) -> Option<String> {
+    let posting = postings(journal).find(|p| p.id == posting_id)?;
     let currency = state.agreement.currency;
     Some(format!(
         "posting {}: {} {} from {} to {} — {}",

@@ -8,36 +8,59 @@ use super::txn::{Rejection, Txn};
 use crate::agreement::{Agreement, Anchor, Rule};
 use crate::calendar::{self, Period};
 
-/// A rule that runs against a deadline: what it is for, how long, and from when.
+/// A rule that runs against a deadline: which rule, how long, and from when.
+/// Settling looks at every such rule on every round, so this borrows from the
+/// agreement and writes the rule's `DeadlinePurpose` only when one is set.
 pub struct DeadlineRule<'a> {
-    pub purpose: DeadlinePurpose,
+    clause: &'a str,
+    index: usize,
+    rule: &'a Rule,
     pub period: Period,
     pub anchor: &'a Anchor,
 }
 
-pub fn deadline_rules(agreement: &Agreement) -> Vec<DeadlineRule<'_>> {
-    let mut out = Vec::new();
-    for clause in &agreement.clauses {
-        for (index, rule) in clause.rules.iter().enumerate() {
-            let key = RuleKey { clause: clause.number.clone(), index };
-            let found = match rule {
-                Rule::Unless { period, anchor, .. } => Some((DeadlinePurpose::Unless(key), *period, anchor)),
-                Rule::Obligation(o) => Some((DeadlinePurpose::ObligationDue(o.name.clone()), o.period, &o.anchor)),
-                Rule::Warrant(w) => Some((DeadlinePurpose::WarrantIssue(w.name.clone()), w.issue_period, &w.issue_anchor)),
-                Rule::Waiver { name, period, anchor, .. } => Some((DeadlinePurpose::WaiverEnds(name.clone()), *period, anchor)),
-                _ => None,
-            };
-            if let Some((purpose, period, anchor)) = found {
-                out.push(DeadlineRule { purpose, period, anchor });
-            }
+impl DeadlineRule<'_> {
+    /// What a deadline set for this rule is for.
+    pub fn purpose(&self) -> DeadlinePurpose {
+        match self.rule {
+            Rule::Obligation(o) => DeadlinePurpose::ObligationDue(o.name.clone()),
+            Rule::Warrant(w) => DeadlinePurpose::WarrantIssue(w.name.clone()),
+            Rule::Waiver { name, .. } => DeadlinePurpose::WaiverEnds(name.clone()),
+            Rule::Unless { .. } => DeadlinePurpose::Unless(RuleKey { clause: self.clause.to_string(), index: self.index }),
+            _ => unreachable!("deadline_rules yields only rules that set deadlines"),
         }
     }
-    out
+
+    /// Whether `purpose` is this rule's, without writing this rule's purpose.
+    pub fn is(&self, purpose: &DeadlinePurpose) -> bool {
+        match (purpose, self.rule) {
+            (DeadlinePurpose::Unless(key), Rule::Unless { .. }) => key.index == self.index && key.clause == self.clause,
+            (DeadlinePurpose::ObligationDue(name), Rule::Obligation(o)) => *name == o.name,
+            (DeadlinePurpose::WarrantIssue(name), Rule::Warrant(w)) => *name == w.name,
+            (DeadlinePurpose::WaiverEnds(name), Rule::Waiver { name: own, .. }) => name == own,
+            _ => false,
+        }
+    }
+}
+
+pub fn deadline_rules(agreement: &Agreement) -> impl Iterator<Item = DeadlineRule<'_>> {
+    agreement.clauses.iter().flat_map(|clause| {
+        clause.rules.iter().enumerate().filter_map(move |(index, rule)| {
+            let (period, anchor) = match rule {
+                Rule::Unless { period, anchor, .. } => (*period, anchor),
+                Rule::Obligation(o) => (o.period, &o.anchor),
+                Rule::Warrant(w) => (w.issue_period, &w.issue_anchor),
+                Rule::Waiver { period, anchor, .. } => (*period, anchor),
+                _ => return None,
+            };
+            Some(DeadlineRule { clause: &clause.number, index, rule, period, anchor })
+        })
+    })
 }
 
 impl Txn<'_> {
-    pub fn is_scheduled(&self, purpose: &DeadlinePurpose) -> bool {
-        self.state.deadlines.values().any(|d| &d.purpose == purpose && !matches!(d.status, DeadlineStatus::Cancelled(_)))
+    pub fn is_scheduled(&self, rule: &DeadlineRule<'_>) -> bool {
+        self.state.deadlines.values().any(|d| rule.is(&d.purpose) && !matches!(d.status, DeadlineStatus::Cancelled(_)))
     }
 
     /// Sets a deadline of `period` counted from `anchor` on the agreement's calendar.
@@ -56,7 +79,7 @@ impl Txn<'_> {
         let agreement = std::sync::Arc::clone(&self.state.agreement);
         let mut progress = false;
         for rule in deadline_rules(&agreement) {
-            if self.is_scheduled(&rule.purpose) || self.state.terminated.is_some() {
+            if self.state.terminated.is_some() || self.is_scheduled(&rule) {
                 continue;
             }
             let anchor_day = match rule.anchor {
@@ -67,7 +90,7 @@ impl Txn<'_> {
                 },
             };
             if let Some(day) = anchor_day {
-                self.schedule(rule.purpose, day, rule.period)?;
+                self.schedule(rule.purpose(), day, rule.period)?;
                 progress = true;
             }
         }

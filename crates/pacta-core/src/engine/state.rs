@@ -284,7 +284,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             state.members.entry(role.clone()).or_default().push_back(member.clone());
         }
         EventKind::Posted(posting) => {
-            if let Err(error) = state.ledger.apply(posting.clone()) {
+            if let Err(error) = state.ledger.apply(posting) {
                 panic!("posting {} breaks the ledger: {error:?}", posting.id);
             }
         }
@@ -300,10 +300,11 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Signed { instrument, signer, terms, signature } => {
             let role = state.member_role(signer);
-            let entry = state
-                .counterparts
-                .entry(instrument.clone())
-                .or_insert_with(|| Counterparts { terms: terms.clone(), signatures: OrdMap::new(), by_role: OrdMap::new() });
+            let entry = state.counterparts.entry(instrument.clone()).or_insert_with(|| Counterparts {
+                terms: terms.clone(),
+                signatures: OrdMap::new(),
+                by_role: OrdMap::new(),
+            });
             assert_eq!(&entry.terms, terms, "counterparts are over the same terms");
             assert!(entry.signatures.insert(signer.clone(), Signature { at, signature: *signature }).is_none(), "a party signs a counterpart once");
             if let Some(role) = role {

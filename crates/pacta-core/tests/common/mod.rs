@@ -114,6 +114,7 @@ pub fn escrow() -> Agreement {
                 Rule::CourtDeposit { by: "agent".into(), account: "escrow".into(), court: "New York County".into() },
             ]),
         ],
+        memo: Default::default(),
     }
 }
 

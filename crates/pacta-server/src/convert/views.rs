@@ -311,12 +311,10 @@ pub fn deadlines(state: &State, now: Timestamp) -> Vec<DeadlineView> {
         .collect()
 }
 
-pub fn postings(state: &State) -> Vec<PostingView> {
+/// The postings of `journal`, the events that led to `state`.
+pub fn postings(state: &State, journal: &[Event]) -> Vec<PostingView> {
     let currency = state.agreement.currency;
-    state
-        .ledger
-        .postings()
-        .iter()
+    pacta_core::engine::postings(journal)
         .map(|p| PostingView {
             id: p.id,
             at: p.at.to_string(),
@@ -325,10 +323,10 @@ pub fn postings(state: &State) -> Vec<PostingView> {
             credit: p.credit.label(),
             amount: p.amount.to_plain(currency),
             currency: currency.code.to_string(),
-            clause: p.cause.clause.clone(),
-            clause_title: p.cause.clause_title.clone(),
-            because: p.cause.because.clone(),
-            authority: p.cause.authority.clone(),
+            clause: p.cause.clause.to_string(),
+            clause_title: p.cause.clause_title.to_string(),
+            because: p.cause.because.to_string(),
+            authority: p.cause.authority.iter().map(|a| a.to_string()).collect(),
             why: p.cause.explain(),
         })
         .collect()

@@ -12,6 +12,8 @@ use crate::auth::Principal;
 use crate::convert::views;
 use crate::dto::{BalancesView, ConditionsView, DeadlineView, ErrorBody, JournalView, PostingView, WhyView};
 use crate::error::ApiError;
+use crate::instances::Snapshot;
+use pacta_core::engine::Event;
 
 /// Custody accounts with each depositor's part, parties' outside balances, courts.
 #[utoipa::path(get, path = "/v1/agreements/{id}/balances", tag = "reads", params(("id" = String, Path)),
@@ -42,7 +44,8 @@ pub async fn deadlines(State(state): State<AppState>, principal: Principal, Path
     responses((status = 200, body = [PostingView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn postings(State(state): State<AppState>, principal: Principal, Path(id): Path<String>) -> Result<Json<Vec<PostingView>>, ApiError> {
     let snapshot = visible(&state, &principal, &id).await?;
-    Ok(Json(views::postings(&snapshot.state)))
+    let journal = journal_of(&state, &id, &snapshot).await?;
+    Ok(Json(views::postings(&snapshot.state, &journal)))
 }
 
 /// Why one posting happened, in one line citing its clause.
@@ -52,8 +55,18 @@ pub async fn why(State(state): State<AppState>, principal: Principal, Path((id, 
     let snapshot = visible(&state, &principal, &id).await?;
     let not_found = || ApiError::not_found(format!("no posting `{n}` in `{id}`"));
     let posting: u64 = n.parse().map_err(|_| not_found())?;
-    let why = pacta_core::engine::why(&snapshot.state, posting).ok_or_else(not_found)?;
+    let journal = journal_of(&state, &id, &snapshot).await?;
+    let why = pacta_core::engine::why(&snapshot.state, &journal, posting).ok_or_else(not_found)?;
     Ok(Json(WhyView { posting, why }))
+}
+
+/// The events that led to `snapshot`. Postings live in the journal, not in the
+/// state, so views of postings read them from the store, cut at the snapshot's
+/// seq so that they agree with the state they are shown with.
+async fn journal_of(state: &AppState, id: &str, snapshot: &Snapshot) -> Result<Vec<Event>, ApiError> {
+    let mut events = state.store.load(id).await.map_err(|e| ApiError::unavailable(format!("reading `{id}` from the journal: {e}")))?;
+    events.truncate(usize::try_from(snapshot.seq).unwrap_or(usize::MAX));
+    Ok(events)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -31,7 +31,7 @@ pub fn deposit(txn: &mut Txn<'_>, actor: &str, account: &str, amount: Money) -> 
     }
     let title = txn.state.clause_title(&clause);
     let who = txn.state.describe_identity(actor);
-    let cause = Cause { clause: clause.clone(), clause_title: title, because: format!("deposit by {who}"), authority: vec![] };
+    let cause = Cause::new(&clause, &title, format!("deposit by {who}"));
     txn.post(LedgerAccount::outside(actor), LedgerAccount::custody(account, Some(actor)), amount, cause)
 }
 

@@ -86,7 +86,7 @@ pub fn deposit_with_court(txn: &mut Txn<'_>, actor: &str, account: &str) -> Outc
     }
     lift_hold(txn, account, HoldStatus::Posted, |_| true)?;
     let title = txn.state.clause_title(&clause);
-    let cause = Cause { clause: clause.clone(), clause_title: title, because: format!("deposited with {court} during a dispute"), authority: vec![] };
+    let cause = Cause::new(&clause, &title, format!("deposited with {court} during a dispute"));
     let parts: Vec<_> = txn.state.ledger.custody_parts(account).map(|(d, m)| (d.map(str::to_string), m)).collect();
     for (depositor, amount) in parts {
         let from = LedgerAccount::custody(account, depositor.as_deref());

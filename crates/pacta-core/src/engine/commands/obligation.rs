@@ -32,7 +32,7 @@ pub fn pay(txn: &mut Txn<'_>, actor: &str, name: &str, to: &str, amount: Money) 
     check_payment(txn, actor, &obligation, to, amount, &clause)?;
     let title = txn.state.clause_title(&clause);
     let because = format!("{} paid toward obligation `{name}`", txn.state.describe_identity(actor));
-    let cause = Cause { clause: clause.clone(), clause_title: title, because, authority: vec![] };
+    let cause = Cause::new(&clause, &title, because);
     txn.post(LedgerAccount::outside(actor), LedgerAccount::outside(to), amount, cause)?;
     txn.emit(EventKind::ObligationPaid { name: name.into(), amount });
     let slot = &txn.state.obligations[name];

@@ -80,7 +80,7 @@ pub fn exercise(txn: &mut Txn<'_>, actor: &str, name: &str, shares: u64) -> Outc
     let cost = exercise_cost(shares, warrant.exercise_price, txn.state.agreement.currency)?;
     let title = txn.state.clause_title(&clause);
     let because = format!("{} exercised {shares} shares at {} per share", txn.state.describe_identity(actor), warrant.exercise_price);
-    let cause = Cause { clause: clause.clone(), clause_title: title, because, authority: vec![] };
+    let cause = Cause::new(&clause, &title, because);
     txn.post(LedgerAccount::outside(actor), LedgerAccount::outside(&warrant.issuer), cost, cause)?;
     txn.emit(EventKind::WarrantExercised { name: name.into(), holder: actor.into(), shares, cost });
     Ok(())
