@@ -23,6 +23,12 @@ fn round_trip(event: &Event, resolve: &mut codec::Resolver<'_>) {
     let stored = codec::encode(&event.kind);
     let value: serde_json::Value = serde_json::from_slice(&stored.payload).expect("the payload is JSON");
     assert_eq!(codec::canonical(&value), stored.payload, "the payload is canonical");
+    let tree = codec::encode_as_value_tree(&event.kind);
+    assert_eq!(
+        (tree.kind, String::from_utf8_lossy(&tree.payload)),
+        (stored.kind, String::from_utf8_lossy(&stored.payload)),
+        "both encoders write the same bytes"
+    );
     let at = codec::encode_at(event.at);
     let decoded =
         Event { at: codec::decode_at(&at).expect("instant decodes"), kind: codec::decode(stored.kind, &stored.payload, resolve).expect("payload decodes") };
