@@ -20,7 +20,6 @@
 //! is not canonical was not written by pacta. Decoding is strict: an unknown,
 //! missing or mistyped field is an error, never a default.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::civil::{Date, Time};
@@ -31,7 +30,7 @@ use pacta_core::consent::{Direction, Terms};
 use pacta_core::engine::{DeadlinePurpose, EventKind, ObligationStatus, RuleKey};
 use pacta_core::ledger::{Cause, HoldStatus, LedgerAccount, Posting};
 use pacta_core::money::Money;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Why a stored payload could not be turned back into an event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,238 +85,7 @@ pub fn source_of(kind: &EventKind) -> Option<([u8; 32], Option<&Arc<Agreement>>)
 }
 
 // ---------------------------------------------------------------------------
-// Canonical JSON
-// ---------------------------------------------------------------------------
-
-/// The canonical bytes of a JSON value: sorted keys, no whitespace. Independent of
-/// how `serde_json` orders maps, so a feature flag elsewhere cannot change it.
-pub fn canonical(value: &Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
-    write_canonical(&mut out, value);
-    out
-}
-
-fn write_canonical(out: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::String(s) => serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail"),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_canonical(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            let sorted: BTreeMap<&str, &Value> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
-            out.push(b'{');
-            for (i, (key, item)) in sorted.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
-                out.push(b':');
-                write_canonical(out, item);
-            }
-            out.push(b'}');
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Encoding
-// ---------------------------------------------------------------------------
-
-/// The stored form of an event kind, built as a `serde_json::Value` tree: the
-/// encoder `encode` replaces, kept only until the tests have shown that both
-/// write the same bytes.
-#[doc(hidden)]
-pub fn encode_as_value_tree(kind: &EventKind) -> Encoded {
-    let (name, value) = to_json(kind);
-    Encoded { kind: name, payload: canonical(&value) }
-}
-
-fn hex32(bytes: &[u8; 32]) -> Value {
-    Value::String(hex::encode(bytes))
-}
-
-fn rule(key: &RuleKey) -> Value {
-    json!({ "clause": key.clause, "index": key.index })
-}
-
-fn account(account: &LedgerAccount) -> Value {
-    match account {
-        LedgerAccount::Custody { account, depositor } => json!({ "type": "custody", "account": account, "depositor": depositor }),
-        LedgerAccount::Outside { party } => json!({ "type": "outside", "party": party }),
-        LedgerAccount::Court { court } => json!({ "type": "court", "court": court }),
-    }
-}
-
-fn posting(p: &Posting) -> Value {
-    json!({
-        "id": p.id,
-        "at": encode_at(p.at),
-        "debit": account(&p.debit),
-        "credit": account(&p.credit),
-        "minor": p.amount.minor,
-        "cause": {
-            "clause": p.cause.clause,
-            "clause_title": p.cause.clause_title,
-            "because": p.cause.because,
-            "authority": p.cause.authority,
-        },
-    })
-}
-
-fn terms(terms: &Terms) -> Value {
-    match terms {
-        Terms::AsWritten => json!({ "type": "as_written" }),
-        Terms::Directions(directions) => json!({ "type": "directions", "directions": directions.iter().map(direction).collect::<Vec<_>>() }),
-        Terms::Successor { legal_name, public_key } => json!({ "type": "successor", "legal_name": legal_name, "public_key": hex32(public_key) }),
-        Terms::Amendment { source_sha256, .. } => json!({ "type": "amendment", "source_sha256": hex32(source_sha256) }),
-        Terms::Assignment { assignor, assignee_legal_name, public_key } => {
-            json!({ "type": "assignment", "assignor": assignor, "assignee_legal_name": assignee_legal_name, "public_key": hex32(public_key) })
-        }
-    }
-}
-
-fn direction(direction: &Direction) -> Value {
-    match direction {
-        Direction::Pay { amount: PayAmount::Fixed(money), to } => json!({ "type": "pay", "minor": money.minor, "to": to }),
-        Direction::Pay { amount: PayAmount::Rest, to } => json!({ "type": "pay_rest", "to": to }),
-        Direction::RefundDepositors => json!({ "type": "refund_depositors" }),
-    }
-}
-
-fn period(period: &Period) -> Value {
-    let unit = match period.unit {
-        PeriodUnit::BusinessDays => "business_days",
-        PeriodUnit::CalendarDays => "calendar_days",
-    };
-    json!({ "count": period.count, "unit": unit })
-}
-
-fn purpose(purpose: &DeadlinePurpose) -> Value {
-    match purpose {
-        DeadlinePurpose::Unless(key) => json!({ "type": "unless", "rule": rule(key) }),
-        DeadlinePurpose::ObligationDue(name) => json!({ "type": "obligation_due", "name": name }),
-        DeadlinePurpose::WarrantIssue(name) => json!({ "type": "warrant_issue", "name": name }),
-        DeadlinePurpose::WaiverEnds(name) => json!({ "type": "waiver_ends", "name": name }),
-        DeadlinePurpose::AccrualPeriod { rule: key, period } => json!({ "type": "accrual_period", "rule": rule(key), "period": period }),
-    }
-}
-
-fn deadline(d: &Deadline) -> Value {
-    json!({
-        "anchor": d.anchor.to_string(),
-        "period": period(&d.period),
-        "last_day": d.last_day.to_string(),
-        "due": encode_at(d.due),
-        "calendar": d.calendar.name(),
-        "time_zone": d.time_zone,
-        "cutoff": d.cutoff.map(|t| t.to_string()),
-    })
-}
-
-fn hold_status(status: HoldStatus) -> &'static str {
-    match status {
-        HoldStatus::Pending => "pending",
-        HoldStatus::Posted => "posted",
-        HoldStatus::Voided => "voided",
-    }
-}
-
-fn obligation_status(status: ObligationStatus) -> &'static str {
-    match status {
-        ObligationStatus::Open => "open",
-        ObligationStatus::Met => "met",
-        ObligationStatus::Late => "late",
-        ObligationStatus::MetLate => "met_late",
-    }
-}
-
-fn to_json(kind: &EventKind) -> (&'static str, Value) {
-    match kind {
-        EventKind::Opened { id, agreement: _, source_sha256, keys } => {
-            let keys: Vec<Value> = keys.iter().map(|(party, key)| json!({ "party": party, "key": hex32(key) })).collect();
-            ("opened", json!({ "id": id, "source_sha256": hex32(source_sha256), "keys": keys }))
-        }
-        EventKind::Joined { role, member, legal_name, public_key } => {
-            ("joined", json!({ "role": role, "member": member, "legal_name": legal_name, "public_key": hex32(public_key) }))
-        }
-        EventKind::Posted(p) => ("posted", posting(p)),
-        EventKind::Delivered { document, by, sha256 } => ("delivered", json!({ "document": document, "by": by, "sha256": hex32(sha256) })),
-        EventKind::Signed { instrument, signer, terms: t, signature } => {
-            ("signed", json!({ "instrument": instrument, "signer": signer, "terms": terms(t), "signature": hex::encode(signature) }))
-        }
-        EventKind::Executed { instrument, signers } => ("executed", json!({ "instrument": instrument, "signers": signers })),
-        EventKind::RuleFired { rule: key } => ("rule_fired", json!({ "rule": rule(key) })),
-        EventKind::DeadlineSet { id, purpose: p, deadline: d } => ("deadline_set", json!({ "id": id, "purpose": purpose(p), "deadline": deadline(d) })),
-        EventKind::DeadlineMet { id } => ("deadline_met", json!({ "id": id })),
-        EventKind::DeadlineFired { id } => ("deadline_fired", json!({ "id": id })),
-        EventKind::DeadlineCancelled { id, reason } => ("deadline_cancelled", json!({ "id": id, "reason": reason })),
-        EventKind::ActionBlocked { clause, rule: key, owed, reason } => {
-            ("action_blocked", json!({ "clause": clause, "rule": key.as_ref().map(rule), "owed": owed, "reason": reason }))
-        }
-        EventKind::OwedActionRan { rule: key } => ("owed_action_ran", json!({ "rule": rule(key) })),
-        EventKind::CounterpartsVoided { instrument, reason } => ("counterparts_voided", json!({ "instrument": instrument, "reason": reason })),
-        EventKind::Notified { clause, to, subject } => ("notified", json!({ "clause": clause, "to": to, "subject": subject })),
-        EventKind::Closed { account, clause } => ("closed", json!({ "account": account, "clause": clause })),
-        EventKind::Disputed { id, by, reason } => ("disputed", json!({ "id": id, "by": by, "reason": reason })),
-        EventKind::HoldPlaced { id, account, clause } => ("hold_placed", json!({ "id": id, "account": account, "clause": clause })),
-        EventKind::HoldSettled { id, status } => ("hold_settled", json!({ "id": id, "status": hold_status(*status) })),
-        EventKind::DisputeResolved { id, how } => ("dispute_resolved", json!({ "id": id, "how": how })),
-        EventKind::ArbitrationReferred { dispute, clause, forum } => ("arbitration_referred", json!({ "dispute": dispute, "clause": clause, "forum": forum })),
-        EventKind::CourtOrderObeyed { court, order_sha256 } => ("court_order_obeyed", json!({ "court": court, "order_sha256": hex32(order_sha256) })),
-        EventKind::Resigned { agent } => ("resigned", json!({ "agent": agent })),
-        EventKind::SuccessorAppointed { role, legal_name, public_key, accounts } => {
-            ("successor_appointed", json!({ "role": role, "legal_name": legal_name, "public_key": hex32(public_key), "accounts": accounts }))
-        }
-        EventKind::Amended { version, source_sha256, agreement: _ } => ("amended", json!({ "version": version, "source_sha256": hex32(source_sha256) })),
-        EventKind::Assigned { assignor, assignee_legal_name, public_key } => {
-            ("assigned", json!({ "assignor": assignor, "assignee_legal_name": assignee_legal_name, "public_key": hex32(public_key) }))
-        }
-        EventKind::Occurred { event } => ("occurred", json!({ "event": event })),
-        EventKind::ObligationPaid { name, amount } => ("obligation_paid", json!({ "name": name, "minor": amount.minor })),
-        EventKind::ObligationChanged { name, status } => ("obligation_changed", json!({ "name": name, "status": obligation_status(*status) })),
-        EventKind::AccrualStarted { rule: key, owed_by, owed_to, amount, every, cap } => (
-            "accrual_started",
-            json!({
-                "rule": rule(key),
-                "owed_by": owed_by,
-                "owed_to": owed_to,
-                "minor": amount.minor,
-                "every": period(every),
-                "cap_minor": cap.map(|c| c.minor),
-            }),
-        ),
-        EventKind::Accrued { rule: key, period, total } => ("accrued", json!({ "rule": rule(key), "period": period, "total_minor": total.minor })),
-        EventKind::AccrualStopped { rule: key, reason } => ("accrual_stopped", json!({ "rule": rule(key), "reason": reason })),
-        EventKind::Terminated { clause, reason } => ("terminated", json!({ "clause": clause, "reason": reason })),
-        EventKind::WaiverEnded { name, reason } => ("waiver_ended", json!({ "name": name, "reason": reason })),
-        EventKind::WarrantIssued { name, allocation, expires } => {
-            let allocation: Vec<Value> = allocation.iter().map(|(holder, shares)| json!({ "holder": holder, "shares": shares })).collect();
-            ("warrant_issued", json!({ "name": name, "allocation": allocation, "expires": encode_at(*expires) }))
-        }
-        EventKind::WarrantExercised { name, holder, shares, cost } => {
-            ("warrant_exercised", json!({ "name": name, "holder": holder, "shares": shares, "cost_minor": cost.minor }))
-        }
-        EventKind::NoteIssued { name } => ("note_issued", json!({ "name": name })),
-        EventKind::NoticeSent { id, from, to, method, subject, given } => {
-            ("notice_sent", json!({ "id": id, "from": from, "to": to, "method": method, "subject": subject, "given": given.map(encode_at) }))
-        }
-        EventKind::NoticeGiven { id } => ("notice_given", json!({ "id": id })),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Encoding, written directly
 // ---------------------------------------------------------------------------
 
 /// The stored form of an event kind.
@@ -569,6 +337,23 @@ fn write_deadline(f: &mut Fields<'_>, d: &Deadline) {
         .with("last_day", |out| write_display(out, d.last_day))
         .period("period", &d.period)
         .str("time_zone", &d.time_zone);
+}
+
+fn hold_status(status: HoldStatus) -> &'static str {
+    match status {
+        HoldStatus::Pending => "pending",
+        HoldStatus::Posted => "posted",
+        HoldStatus::Voided => "voided",
+    }
+}
+
+fn obligation_status(status: ObligationStatus) -> &'static str {
+    match status {
+        ObligationStatus::Open => "open",
+        ObligationStatus::Met => "met",
+        ObligationStatus::Late => "late",
+        ObligationStatus::MetLate => "met_late",
+    }
 }
 
 /// Writes the payload of `kind` (fields in sorted key order) and returns its kind name.
@@ -1202,9 +987,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn canonical_sorts_keys_and_has_no_whitespace() {
-        let value = json!({ "b": [1, -2, null], "a": { "z": true, "y": "é\"\n" } });
-        assert_eq!(String::from_utf8(canonical(&value)).unwrap(), r#"{"a":{"y":"é\"\n","z":true},"b":[1,-2,null]}"#);
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for s in ["", "plain", "é and 𝄞", "quote \" and backslash \\", "\n\r\t\u{8}\u{c}", "\u{0}\u{1f}\u{7f}", "x\u{2028}y"] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_plain_decimal() {
+        for n in [0, 1, 9, 10, 1_500_000, u64::MAX] {
+            let mut out = Vec::new();
+            write_u64(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+        for n in [0, -1, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            write_i64(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 
     #[test]
