@@ -14,6 +14,9 @@
 //!   and decoding asks a resolver for the agreement that source compiles to;
 //! - variants are tagged by `"type"`, lists keep their order, absent values are `null`.
 //!
+//! The journal stores a payload as TEXT (it is UTF-8 JSON), and the hash chain
+//! covers exactly those bytes.
+//!
 //! The bytes are canonical: object keys sorted, no whitespace, strings escaped as
 //! `serde_json` escapes them, integers only. So `encode(decode(p)) == p` for every
 //! payload this module wrote, which `verify` checks; a payload that decodes but
@@ -104,7 +107,7 @@ pub fn encode(kind: &EventKind) -> Encoded {
 
 /// A JSON string, escaped exactly as `serde_json` escapes it (`"` `\` and control
 /// characters; everything else, including non-ASCII, as its own UTF-8 bytes).
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
         serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
     } else {
@@ -129,7 +132,7 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[i..]);
 }
 
-fn write_i64(out: &mut Vec<u8>, n: i64) {
+pub(crate) fn write_i64(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
         out.push(b'-');
     }
