@@ -61,10 +61,15 @@ pub struct ReceiptRow {
 /// the journal's instructions per event.
 pub type Batch = str;
 
-/// A pool of connections to one journal database.
+/// A pool of connections to one journal database, and where write transactions
+/// run: the same pool on PostgreSQL; on SQLite, a pool of one connection kept for
+/// writing, because a connection's page cache is discarded whenever another
+/// connection has written, so group commits rotating over several connections
+/// read the journal's pages from the file again on every batch.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: sqlx::Pool<Engine>,
+    writer: sqlx::Pool<Engine>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls it back.
@@ -73,8 +78,9 @@ pub struct Tx {
 }
 
 impl Db {
+    /// One pool for reading and writing alike.
     pub fn from_pool(pool: sqlx::Pool<Engine>) -> Db {
-        Db { pool }
+        Db { writer: pool.clone(), pool }
     }
 
     /// The underlying pool, for tests and tools that need raw SQL.
@@ -88,7 +94,7 @@ impl Db {
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(Tx { tx: self.pool.begin_with(BEGIN).await? })
+        Ok(Tx { tx: self.writer.begin_with(BEGIN).await? })
     }
 
     pub async fn put_source(&self, sha256: &[u8], body: &str) -> Result<(), sqlx::Error> {
