@@ -4,6 +4,14 @@
 -- either way. SQLite cannot change a column's type in place, so the table is
 -- rebuilt (with its triggers, which go with it); the PostgreSQL migration of the
 -- same name alters the column.
+--
+-- The rebuilt table has rowids (the first was WITHOUT ROWID): its rows, around
+-- 400 bytes, are then appended to packed pages in the order they are written,
+-- and only the (agreement_id, seq) key index is ordered by agreement. Keyed by
+-- agreement, a group commit touching 200 agreements rewrote at least 200 leaf
+-- pages of whole rows (and their split siblings) into the WAL; with rowids it
+-- writes about 2.7 times fewer pages (pwrite calls in the durable bench:
+-- 365,000 -> 137,000) and the store alone commits about twice as many events.
 CREATE TABLE events_text (
     agreement_id TEXT NOT NULL REFERENCES agreements (id),
     seq          BIGINT NOT NULL,
@@ -13,7 +21,7 @@ CREATE TABLE events_text (
     prev_hash    BLOB NOT NULL,
     hash         BLOB NOT NULL,
     PRIMARY KEY (agreement_id, seq)
-) WITHOUT ROWID;
+);
 
 INSERT INTO events_text (agreement_id, seq, at, kind, payload, prev_hash, hash)
 SELECT agreement_id, seq, at, kind, CAST(payload AS TEXT), prev_hash, hash FROM events;
