@@ -43,6 +43,6 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(Db { pool })
+        Ok(Db::from_pool(pool))
     }
 }

@@ -1,10 +1,11 @@
+WITH rows AS MATERIALIZED (SELECT jsonb(j.value) AS r FROM json_each($1) AS j)
 INSERT INTO events (agreement_id, seq, at, kind, payload, prev_hash, hash)
 SELECT
-    j.value ->> 'agreement_id',
-    CAST(j.value ->> 'seq' AS BIGINT),
-    j.value ->> 'at',
-    j.value ->> 'kind',
-    unhex(j.value ->> 'payload'),
-    unhex(j.value ->> 'prev_hash'),
-    unhex(j.value ->> 'hash')
-FROM json_each($1) AS j
+    r ->> 'agreement_id',
+    CAST(r ->> 'seq' AS BIGINT),
+    r ->> 'at',
+    r ->> 'kind',
+    r ->> 'payload',
+    unhex(r ->> 'prev_hash'),
+    unhex(r ->> 'hash')
+FROM rows

@@ -4,8 +4,6 @@
 //! that shape, implemented for both by one macro, so the journal logic is written
 //! once, generic over the engine, and `Store` dispatches to it.
 
-use sqlx::types::JsonRawValue;
-
 /// A stored journal entry, as the database holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EventRow {
@@ -52,12 +50,12 @@ pub(crate) struct ReceiptRow {
 }
 
 pub(crate) trait SqlTx: Send {
-    async fn heads(&mut self, ids: &JsonRawValue) -> Result<Vec<HeadRow>, sqlx::Error>;
-    async fn insert_agreements(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error>;
-    async fn advance_heads(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error>;
-    async fn insert_events(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error>;
-    async fn add_balances(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error>;
-    async fn insert_receipts(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error>;
+    async fn heads(&mut self, ids: &str) -> Result<Vec<HeadRow>, sqlx::Error>;
+    async fn insert_agreements(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
+    async fn advance_heads(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
+    async fn insert_events(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
+    async fn add_balances(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
+    async fn insert_receipts(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
     async fn commit(self) -> Result<(), sqlx::Error>;
 }
 
@@ -67,13 +65,13 @@ pub(crate) trait Sql: Sync {
     async fn put_source(&self, sha256: &[u8], body: &str) -> Result<(), sqlx::Error>;
     async fn source(&self, sha256: &[u8]) -> Result<Option<String>, sqlx::Error>;
     async fn events(&self, agreement_id: &str, after: i64) -> Result<Vec<EventRow>, sqlx::Error>;
-    async fn events_of(&self, ids: &JsonRawValue) -> Result<Vec<EventRow>, sqlx::Error>;
+    async fn events_of(&self, ids: &str) -> Result<Vec<EventRow>, sqlx::Error>;
     async fn agreement(&self, agreement_id: &str) -> Result<Option<AgreementRow>, sqlx::Error>;
-    async fn agreements_of(&self, ids: &JsonRawValue) -> Result<Vec<AgreementRow>, sqlx::Error>;
+    async fn agreements_of(&self, ids: &str) -> Result<Vec<AgreementRow>, sqlx::Error>;
     async fn agreement_ids(&self) -> Result<Vec<String>, sqlx::Error>;
     async fn journal_ids(&self) -> Result<Vec<String>, sqlx::Error>;
     async fn balances(&self, agreement_id: &str) -> Result<Vec<BalanceRow>, sqlx::Error>;
-    async fn balances_of(&self, ids: &JsonRawValue) -> Result<Vec<BalanceRow>, sqlx::Error>;
+    async fn balances_of(&self, ids: &str) -> Result<Vec<BalanceRow>, sqlx::Error>;
     async fn receipt(&self, key: &str) -> Result<Option<ReceiptRow>, sqlx::Error>;
     async fn purge_receipts(&self, before: i64) -> Result<u64, sqlx::Error>;
 }
@@ -126,22 +124,22 @@ fn all<A, B: From<A>>(rows: Vec<A>) -> Vec<B> {
 macro_rules! implement {
     ($adapter:ident) => {
         impl SqlTx for $adapter::Tx {
-            async fn heads(&mut self, ids: &JsonRawValue) -> Result<Vec<HeadRow>, sqlx::Error> {
+            async fn heads(&mut self, ids: &str) -> Result<Vec<HeadRow>, sqlx::Error> {
                 $adapter::Tx::heads(self, ids).await.map(all)
             }
-            async fn insert_agreements(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error> {
+            async fn insert_agreements(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::insert_agreements(self, rows).await
             }
-            async fn advance_heads(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error> {
+            async fn advance_heads(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::advance_heads(self, rows).await
             }
-            async fn insert_events(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error> {
+            async fn insert_events(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::insert_events(self, rows).await
             }
-            async fn add_balances(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error> {
+            async fn add_balances(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::add_balances(self, rows).await
             }
-            async fn insert_receipts(&mut self, rows: &JsonRawValue) -> Result<u64, sqlx::Error> {
+            async fn insert_receipts(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::insert_receipts(self, rows).await
             }
             async fn commit(self) -> Result<(), sqlx::Error> {
@@ -163,13 +161,13 @@ macro_rules! implement {
             async fn events(&self, agreement_id: &str, after: i64) -> Result<Vec<EventRow>, sqlx::Error> {
                 $adapter::Db::events(self, agreement_id, after).await.map(all)
             }
-            async fn events_of(&self, ids: &JsonRawValue) -> Result<Vec<EventRow>, sqlx::Error> {
+            async fn events_of(&self, ids: &str) -> Result<Vec<EventRow>, sqlx::Error> {
                 $adapter::Db::events_of(self, ids).await.map(all)
             }
             async fn agreement(&self, agreement_id: &str) -> Result<Option<AgreementRow>, sqlx::Error> {
                 $adapter::Db::agreement(self, agreement_id).await.map(|r| r.map(AgreementRow::from))
             }
-            async fn agreements_of(&self, ids: &JsonRawValue) -> Result<Vec<AgreementRow>, sqlx::Error> {
+            async fn agreements_of(&self, ids: &str) -> Result<Vec<AgreementRow>, sqlx::Error> {
                 $adapter::Db::agreements_of(self, ids).await.map(all)
             }
             async fn agreement_ids(&self) -> Result<Vec<String>, sqlx::Error> {
@@ -181,7 +179,7 @@ macro_rules! implement {
             async fn balances(&self, agreement_id: &str) -> Result<Vec<BalanceRow>, sqlx::Error> {
                 $adapter::Db::balances(self, agreement_id).await.map(all)
             }
-            async fn balances_of(&self, ids: &JsonRawValue) -> Result<Vec<BalanceRow>, sqlx::Error> {
+            async fn balances_of(&self, ids: &str) -> Result<Vec<BalanceRow>, sqlx::Error> {
                 $adapter::Db::balances_of(self, ids).await.map(all)
             }
             async fn receipt(&self, key: &str) -> Result<Option<ReceiptRow>, sqlx::Error> {

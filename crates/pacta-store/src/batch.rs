@@ -1,21 +1,20 @@
 //! Batch parameters: the rows of one statement as one JSON object
 //! `{"0": {…}, "1": {…}}`, read by the shared SQL with `json_each($1)`.
 //! Written by hand (no intermediate `serde_json::Value`) because a group commit
-//! may carry hundreds of thousands of rows.
+//! may carry hundreds of thousands of rows; strings are escaped as the codec
+//! escapes payloads.
 
-use std::fmt::Write;
-
-use sqlx::types::JsonRawValue;
+use crate::codec::{write_i64, write_str};
 
 pub(crate) struct Rows {
-    buf: String,
+    buf: Vec<u8>,
     count: usize,
     fields_in_row: usize,
 }
 
 impl Rows {
     pub(crate) fn new() -> Rows {
-        Rows { buf: String::from("{"), count: 0, fields_in_row: 0 }
+        Rows { buf: Vec::from(*b"{"), count: 0, fields_in_row: 0 }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -29,9 +28,11 @@ impl Rows {
     /// Starts the next row; fields follow, then `end`.
     pub(crate) fn row(&mut self) -> &mut Rows {
         if self.count > 0 {
-            self.buf.push(',');
+            self.buf.push(b',');
         }
-        write!(self.buf, "\"{}\":{{", self.count).expect("writing to a String cannot fail");
+        self.buf.push(b'"');
+        write_i64(&mut self.buf, self.count as i64);
+        self.buf.extend_from_slice(b"\":{");
         self.count += 1;
         self.fields_in_row = 0;
         self
@@ -39,23 +40,23 @@ impl Rows {
 
     fn key(&mut self, key: &str) {
         if self.fields_in_row > 0 {
-            self.buf.push(',');
+            self.buf.push(b',');
         }
         self.fields_in_row += 1;
-        self.buf.push('"');
-        self.buf.push_str(key);
-        self.buf.push_str("\":");
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\":");
     }
 
     pub(crate) fn str(&mut self, key: &str, value: &str) -> &mut Rows {
         self.key(key);
-        self.buf.push_str(&serde_json::to_string(value).expect("a string serializes"));
+        write_str(&mut self.buf, value);
         self
     }
 
     pub(crate) fn int(&mut self, key: &str, value: i64) -> &mut Rows {
         self.key(key);
-        write!(self.buf, "{value}").expect("writing to a String cannot fail");
+        write_i64(&mut self.buf, value);
         self
     }
 
@@ -63,27 +64,29 @@ impl Rows {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         self.key(key);
         self.buf.reserve(bytes.len() * 2 + 2);
-        self.buf.push('"');
+        self.buf.push(b'"');
         for &b in bytes {
-            self.buf.push(DIGITS[usize::from(b >> 4)] as char);
-            self.buf.push(DIGITS[usize::from(b & 15)] as char);
+            self.buf.push(DIGITS[usize::from(b >> 4)]);
+            self.buf.push(DIGITS[usize::from(b & 15)]);
         }
-        self.buf.push('"');
+        self.buf.push(b'"');
         self
     }
 
     pub(crate) fn end(&mut self) {
-        self.buf.push('}');
+        self.buf.push(b'}');
     }
 
-    pub(crate) fn finish(mut self) -> Box<JsonRawValue> {
-        self.buf.push('}');
-        JsonRawValue::from_string(self.buf).expect("batch rows are valid JSON")
+    /// The batch's JSON text. Not parsed again to check it: every byte was written
+    /// above, and only valid JSON can be.
+    pub(crate) fn finish(mut self) -> String {
+        self.buf.push(b'}');
+        String::from_utf8(self.buf).expect("keys and values are written from strings")
     }
 }
 
 /// `{"0": {"id": …}, …}` for a list of agreement ids.
-pub(crate) fn ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Box<JsonRawValue> {
+pub(crate) fn ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
     let mut rows = Rows::new();
     for id in ids {
         rows.row().str("id", id).end();
@@ -100,7 +103,7 @@ mod tests {
         let mut rows = Rows::new();
         rows.row().str("id", "a\"b").int("seq", -3).hex("h", &[0, 255]).end();
         rows.row().str("id", "c").end();
-        assert_eq!(rows.finish().get(), r#"{"0":{"id":"a\"b","seq":-3,"h":"00ff"},"1":{"id":"c"}}"#);
-        assert_eq!(ids([]).get(), "{}");
+        assert_eq!(rows.finish(), r#"{"0":{"id":"a\"b","seq":-3,"h":"00ff"},"1":{"id":"c"}}"#);
+        assert_eq!(ids([]), "{}");
     }
 }

@@ -22,8 +22,9 @@
 //! all the queries of one crate against ONE database. The same SQL has to be
 //! checked against both engines, so it is compiled twice, by two adapter crates,
 //! each with its own offline metadata (`.sqlx/`, committed: building needs no
-//! database) and its own migrations (they differ only in BLOB vs BYTEA and in
-//! PostgreSQL defining `unhex`, which SQLite has built in). Each adapter's
+//! database) and its own migrations (they differ only in BLOB vs BYTEA, in
+//! PostgreSQL defining `unhex`, which SQLite has built in, and in how each changes
+//! a column's type). Each adapter's
 //! `build.rs` pins where its macros look, so an ambient `DATABASE_URL` can never
 //! point one adapter's check at the other engine; `scripts/sqlx-prepare`
 //! regenerates both `.sqlx/` directories after a query or migration changes.
@@ -39,7 +40,9 @@
 //! - `agreements(id, source_sha256, head_seq, head_hash, opened_at)`: where each
 //!   journal ends; the seq check moves `head_seq` from the expected value.
 //! - `events(agreement_id, seq, at, kind, payload, prev_hash, hash)`, primary key
-//!   `(agreement_id, seq)`: the journal. Triggers refuse UPDATE and DELETE.
+//!   `(agreement_id, seq)`: the journal. `payload` is TEXT, the canonical JSON the
+//!   codec wrote (the hash covers its UTF-8 bytes); the hashes are bytes. Triggers
+//!   refuse UPDATE and DELETE.
 //! - `balances(agreement_id, account, minor)`: the ledger by account label,
 //!   updated in the same transaction as the postings that move it.
 //! - `receipts(key, agreement_id, request_sha256, status, body, created_at)`: the
@@ -58,7 +61,11 @@
 //!   crash is answered from the receipt, never applied twice), and no receipt is
 //!   kept for events that did not land. A key already stored fails the batch
 //!   with `AppendError::ReceiptExists` and writes nothing.
-//! - `Ok` means durable: SQLite runs WAL with `synchronous=FULL`, PostgreSQL commits.
+//! - `Ok` means durable: SQLite runs WAL with `synchronous=FULL` (the WAL is
+//!   synced at every commit, so an acknowledged batch survives a power loss, not
+//!   only a crash of the process; that sync is about 1 ms per group commit here),
+//!   PostgreSQL commits. On SQLite, write transactions run on one connection kept
+//!   for writing, so its page cache stays valid from one batch to the next.
 //! - What is stored decodes to exactly the events appended (`load` checks the
 //!   chain on the way), including the agreements, which are recompiled from their
 //!   stored source: an append whose agreement is not what its source compiles to

@@ -506,7 +506,7 @@ fn prepare<'a>(batch: &'a [Append<'a>]) -> Result<Vec<Prepared<'a>>, AppendError
 
 /// A batch's receipts as one statement's rows.
 pub(crate) struct PreparedReceipts {
-    rows: Box<sqlx::types::JsonRawValue>,
+    rows: String,
     keys: Vec<String>,
 }
 
@@ -611,7 +611,7 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
                 .int("seq", seq as i64)
                 .str("at", at)
                 .str("kind", kind)
-                .hex("payload", payload)
+                .str("payload", std::str::from_utf8(payload).expect("the codec writes UTF-8"))
                 .hex("prev_hash", &state.hash)
                 .hex("hash", &hash)
                 .end();

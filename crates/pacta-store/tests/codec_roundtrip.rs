@@ -18,11 +18,53 @@ use pacta_core::money::Money;
 use pacta_store::codec::{self, CodecError};
 use proptest::prelude::*;
 
+/// The canonical bytes of a JSON value, the definition the encoder must meet:
+/// object keys sorted, no whitespace, strings escaped as `serde_json` escapes them,
+/// integers only. Written out here, independent of how `serde_json` orders maps.
+fn canonical(value: &serde_json::Value) -> Vec<u8> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    match value {
+        Value::Null | Value::Bool(_) | Value::String(_) => out = serde_json::to_vec(value).unwrap(),
+        Value::Number(n) => {
+            assert!(n.is_i64() || n.is_u64(), "integers only: {n}");
+            out.extend_from_slice(n.to_string().as_bytes());
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend(canonical(item));
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let sorted: std::collections::BTreeMap<&str, &Value> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            out.push(b'{');
+            for (i, (key, item)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend(serde_json::to_vec(key).unwrap());
+                out.push(b':');
+                out.extend(canonical(item));
+            }
+            out.push(b'}');
+        }
+    }
+    out
+}
+
 /// Encodes, checks the payload is canonical JSON, decodes, and insists on equality.
+/// With decoding strict (no field missing, unknown or of another type), a payload
+/// that is canonical and decodes to the event is the one byte string the journal
+/// format allows for it.
 fn round_trip(event: &Event, resolve: &mut codec::Resolver<'_>) {
     let stored = codec::encode(&event.kind);
     let value: serde_json::Value = serde_json::from_slice(&stored.payload).expect("the payload is JSON");
-    assert_eq!(codec::canonical(&value), stored.payload, "the payload is canonical");
+    assert_eq!(String::from_utf8_lossy(&canonical(&value)), String::from_utf8_lossy(&stored.payload), "the payload is canonical");
     let at = codec::encode_at(event.at);
     let decoded =
         Event { at: codec::decode_at(&at).expect("instant decodes"), kind: codec::decode(stored.kind, &stored.payload, resolve).expect("payload decodes") };

@@ -1,10 +1,12 @@
 //! Durable throughput: the engine's events group-committed to the journal, a
 //! command counted only once the batch holding it is committed, as the server
-//! acknowledges it.
+//! acknowledges it; and the store alone, appending the same stream of batches
+//! computed beforehand, so the store's own ceiling shows apart from the engine's.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
-use pacta_core::engine::{self, Event, State};
+use pacta_core::engine::{self, Event, EventKind, State};
 use pacta_store::{Append, Store};
 
 use super::workload::Offering;
@@ -13,38 +15,87 @@ use super::Measurement;
 /// Commands per group commit, as the server's writer batches them.
 pub const BATCH_COMMANDS: usize = 1_000;
 
+/// One group commit's events: `(offering, events)`, one entry per offering in it.
+type Batch = Vec<(usize, Vec<Event>)>;
+
 /// Opens every offering in the journal (not timed), then applies their commands
-/// round-robin across offerings, committing every `BATCH_COMMANDS` commands.
-pub async fn commands(store: &Store, offerings: &[Offering]) -> anyhow::Result<Measurement> {
+/// round-robin across offerings, committing every `BATCH_COMMANDS` commands. Then
+/// appends the same batches again, already computed, under other agreement ids:
+/// that second figure is the store alone.
+pub async fn measure(store: &Store, offerings: &[Offering]) -> anyhow::Result<[Measurement; 2]> {
+    let ids: Vec<&str> = offerings.iter().map(|o| o.state.id.as_str()).collect();
+    let opened: Vec<&[Event]> = offerings.iter().map(|o| o.opened.as_slice()).collect();
+    open(store, &ids, &opened).await?;
+    let mut heads: Vec<u64> = offerings.iter().map(|o| o.opened.len() as u64).collect();
     let mut states: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
-    let mut heads: Vec<u64> = vec![0; offerings.len()];
-    for chunk in offerings.iter().enumerate().collect::<Vec<_>>().chunks(BATCH_COMMANDS) {
-        let appends: Vec<Append<'_>> = chunk.iter().map(|(_, o)| Append { agreement_id: &o.state.id, expected_seq: 0, events: &o.opened }).collect();
-        store.append_batch(&appends).await?;
-        for (i, o) in chunk {
-            heads[*i] = o.opened.len() as u64;
-        }
-    }
     let longest = offerings.iter().map(|o| o.commands.len()).max().unwrap_or(0);
-    let order: Vec<(usize, usize)> = (0..longest).flat_map(|c| (0..offerings.len()).filter(move |&o| c < offerings[o].commands.len()).map(move |o| (o, c))).collect();
+    let order: Vec<(usize, usize)> =
+        (0..longest).flat_map(|c| (0..offerings.len()).filter(move |&o| c < offerings[o].commands.len()).map(move |o| (o, c))).collect();
+    let mut batches: Vec<Batch> = Vec::with_capacity(order.len() / BATCH_COMMANDS + 1);
     let started = Instant::now();
-    for batch in order.chunks(BATCH_COMMANDS) {
-        let mut pending: Vec<(usize, Vec<Event>)> = Vec::new();
-        for &(o, c) in batch {
+    for chunk in order.chunks(BATCH_COMMANDS) {
+        // Where each offering's events sit in `pending`: a linear search per
+        // command made building a batch quadratic in its size.
+        let mut slot: HashMap<usize, usize> = HashMap::with_capacity(chunk.len());
+        let mut pending: Batch = Vec::new();
+        for &(o, c) in chunk {
             let decision = engine::execute(&mut states[o], &offerings[o].commands[c]);
             anyhow::ensure!(decision.outcome.is_ok(), "the workload is valid: {:?}", decision.outcome);
-            match pending.iter_mut().find(|(i, _)| *i == o) {
-                Some((_, events)) => events.extend(decision.events().cloned()),
-                None => pending.push((o, decision.events().cloned().collect())),
-            }
+            let i = *slot.entry(o).or_insert_with(|| {
+                pending.push((o, Vec::new()));
+                pending.len() - 1
+            });
+            pending[i].1.extend(decision.events().cloned());
         }
-        let appends: Vec<Append<'_>> =
-            pending.iter().map(|(o, events)| Append { agreement_id: &offerings[*o].state.id, expected_seq: heads[*o], events }).collect();
-        store.append_batch(&appends).await?;
-        for (o, events) in &pending {
-            heads[*o] += events.len() as u64;
-        }
+        append(store, &ids, &mut heads, &pending).await?;
+        batches.push(pending);
     }
-    let seconds = started.elapsed().as_secs_f64();
-    Ok(Measurement { name: "durable: commands acknowledged after group commit", items: order.len() as u64, unit: "commands", seconds })
+    let inline = Measurement {
+        name: "durable: commands acknowledged after group commit",
+        items: order.len() as u64,
+        unit: "commands",
+        seconds: started.elapsed().as_secs_f64(),
+    };
+
+    // The same journals under new ids, so the store starts from the same state
+    // the first run did. Only `Opened` names its agreement; the store checks it.
+    let renamed: Vec<String> = ids.iter().map(|id| format!("{id}~store")).collect();
+    let ids: Vec<&str> = renamed.iter().map(String::as_str).collect();
+    let reopened: Vec<Vec<Event>> = offerings.iter().zip(&ids).map(|(o, id)| o.opened.iter().map(|e| rename(e, id)).collect()).collect();
+    let opened: Vec<&[Event]> = reopened.iter().map(Vec::as_slice).collect();
+    open(store, &ids, &opened).await?;
+    let mut heads: Vec<u64> = offerings.iter().map(|o| o.opened.len() as u64).collect();
+    let events: u64 = batches.iter().flatten().map(|(_, events)| events.len() as u64).sum();
+    let started = Instant::now();
+    for pending in &batches {
+        append(store, &ids, &mut heads, pending).await?;
+    }
+    let alone = Measurement { name: "store alone: events committed", items: events, unit: "events", seconds: started.elapsed().as_secs_f64() };
+    Ok([inline, alone])
+}
+
+/// Opens each agreement, `BATCH_COMMANDS` to a commit (not timed).
+async fn open(store: &Store, ids: &[&str], opened: &[&[Event]]) -> anyhow::Result<()> {
+    let all: Vec<Append<'_>> = ids.iter().zip(opened).map(|(id, events)| Append { agreement_id: id, expected_seq: 0, events }).collect();
+    for chunk in all.chunks(BATCH_COMMANDS) {
+        store.append_batch(chunk).await?;
+    }
+    Ok(())
+}
+
+async fn append(store: &Store, ids: &[&str], heads: &mut [u64], pending: &Batch) -> anyhow::Result<()> {
+    let appends: Vec<Append<'_>> = pending.iter().map(|(o, events)| Append { agreement_id: ids[*o], expected_seq: heads[*o], events }).collect();
+    store.append_batch(&appends).await?;
+    for (o, events) in pending {
+        heads[*o] += events.len() as u64;
+    }
+    Ok(())
+}
+
+fn rename(event: &Event, id: &str) -> Event {
+    let mut event = event.clone();
+    if let EventKind::Opened { id: opened, .. } = &mut event.kind {
+        *opened = id.to_string();
+    }
+    event
 }

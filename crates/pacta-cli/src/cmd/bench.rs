@@ -34,7 +34,7 @@ pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
     rows.push(Measurement { name: "engine alone: release workload (signatures checked at the edge)", ..measured });
 
     if let Some(url) = database {
-        rows.push(durable(url, &checked)?);
+        rows.extend(durable(url, &checked)?);
     }
     drop(checked);
 
@@ -80,14 +80,14 @@ pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn durable(url: &str, offerings: &[workload::Offering]) -> anyhow::Result<Measurement> {
+fn durable(url: &str, offerings: &[workload::Offering]) -> anyhow::Result<[Measurement; 2]> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let store = pacta_store::Store::connect(url).await?;
         store.migrate().await?;
         anyhow::ensure!(store.agreement_ids().await?.is_empty(), "{url} already holds agreements: benchmark on an empty journal");
         store.put_source(ESCROW).await?;
-        bench::durable::commands(&store, offerings).await
+        bench::durable::measure(&store, offerings).await
     })
 }
 
