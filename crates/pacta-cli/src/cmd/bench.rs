@@ -33,12 +33,12 @@ pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
     let (measured, _) = bench::engine_alone(&checked);
     rows.push(Measurement { name: "engine alone: release workload (signatures checked at the edge)", ..measured });
 
+    let refund = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Refund);
     if let Some(url) = database {
-        rows.extend(durable(url, &checked)?);
+        rows.extend(durable(url, &checked, &refund)?);
     }
     drop(checked);
 
-    let refund = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Refund);
     let (measured, _) = bench::engine_alone(&refund);
     rows.push(Measurement { name: "engine alone: join + deposit workload (no signatures)", ..measured });
 
@@ -80,14 +80,16 @@ pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn durable(url: &str, offerings: &[workload::Offering]) -> anyhow::Result<[Measurement; 2]> {
+fn durable(url: &str, offerings: &[workload::Offering], refunds: &[workload::Offering]) -> anyhow::Result<[Measurement; 3]> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let store = pacta_store::Store::connect(url).await?;
         store.migrate().await?;
         anyhow::ensure!(store.agreement_ids().await?.is_empty(), "{url} already holds agreements: benchmark on an empty journal");
         store.put_source(ESCROW).await?;
-        bench::durable::measure(&store, offerings).await
+        let [inline, alone] = bench::durable::measure(&store, offerings).await?;
+        let sweep = bench::durable::sweep(&store, refunds).await?;
+        Ok([inline, alone, sweep])
     })
 }
 
