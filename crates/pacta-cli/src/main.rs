@@ -72,6 +72,9 @@ enum Command {
         /// Also measure durable throughput on this empty journal (`sqlite://FILE` or `postgres://…`).
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// Only the deadline sweep (in the engine, and durable with `--database`): for a million escrows.
+        #[arg(long)]
+        sweep_only: bool,
     },
 }
 
@@ -83,8 +86,8 @@ fn main() -> ExitCode {
         Command::Simulate { agreement, scenario, json, why } => cmd::simulate::run(&agreement, &scenario, json, why),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Verify { database } => cmd::verify::run(&database),
-        Command::Bench { offerings, purchasers, json, baseline, database } => {
-            cmd::bench::run(cmd::bench::Options { offerings, purchasers, json, baseline: baseline.as_deref(), database: database.as_deref() })
+        Command::Bench { offerings, purchasers, json, baseline, database, sweep_only } => {
+            cmd::bench::run(cmd::bench::Options { offerings, purchasers, json, baseline: baseline.as_deref(), database: database.as_deref(), sweep_only })
         }
     };
     match result {

@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use pacta_core::engine::{self, Event, EventKind, State};
+use pacta_core::engine::{self, Event, State};
 use pacta_store::{Append, Store};
 
-use super::workload::Offering;
+use super::workload::{self, Offering};
 use super::Measurement;
 
 /// Commands per group commit, as the server's writer batches them.
@@ -61,7 +61,7 @@ pub async fn measure(store: &Store, offerings: &[Offering]) -> anyhow::Result<[M
     // the first run did. Only `Opened` names its agreement; the store checks it.
     let renamed: Vec<String> = ids.iter().map(|id| format!("{id}~store")).collect();
     let ids: Vec<&str> = renamed.iter().map(String::as_str).collect();
-    let reopened: Vec<Vec<Event>> = offerings.iter().zip(&ids).map(|(o, id)| o.opened.iter().map(|e| rename(e, id)).collect()).collect();
+    let reopened: Vec<Vec<Event>> = offerings.iter().zip(&ids).map(|(o, id)| o.opened.iter().map(|e| workload::renamed(e, id)).collect()).collect();
     let opened: Vec<&[Event]> = reopened.iter().map(Vec::as_slice).collect();
     open(store, &ids, &opened).await?;
     let mut heads: Vec<u64> = offerings.iter().map(|o| o.opened.len() as u64).collect();
@@ -84,7 +84,7 @@ pub async fn sweep(store: &Store, offerings: &[Offering]) -> anyhow::Result<Meas
     let mut states: Vec<State> = Vec::with_capacity(offerings.len());
     let mut journals: Vec<Vec<Event>> = Vec::with_capacity(offerings.len());
     for (offering, id) in offerings.iter().zip(&ids) {
-        let mut journal: Vec<Event> = offering.opened.iter().map(|e| rename(e, id)).collect();
+        let mut journal: Vec<Event> = offering.opened.iter().map(|e| workload::renamed(e, id)).collect();
         let mut state = engine::replay(&journal).expect("a journal starts with Opened");
         for command in &offering.commands {
             let decision = engine::execute(&mut state, command);
@@ -131,12 +131,4 @@ async fn append(store: &Store, ids: &[&str], heads: &mut [u64], pending: &Batch)
         heads[*o] += events.len() as u64;
     }
     Ok(())
-}
-
-fn rename(event: &Event, id: &str) -> Event {
-    let mut event = event.clone();
-    if let EventKind::Opened { id: opened, .. } = &mut event.kind {
-        *opened = id.to_string();
-    }
-    event
 }

@@ -1,10 +1,8 @@
 //! The escrow workload: commands for many offerings, signed ahead of time.
 
-use std::sync::Arc;
-
 use pacta_core::agreement::Agreement;
 use pacta_core::consent::{demo_keys, demo_signing_key, ConsentScope, Terms};
-use pacta_core::engine::{self, Command, CommandKind, Event, State};
+use pacta_core::engine::{self, Command, CommandKind, Event, EventKind, State};
 use pacta_core::money::Money;
 
 #[derive(Clone)]
@@ -20,6 +18,15 @@ pub enum Ending {
     Refund,
 }
 
+/// `event` as it would read in the journal of agreement `id` (only `Opened` names its agreement).
+pub fn renamed(event: &Event, id: &str) -> Event {
+    let mut event = event.clone();
+    if let EventKind::Opened { id: opened, .. } = &mut event.kind {
+        *opened = id.to_string();
+    }
+    event
+}
+
 fn at(text: &str) -> jiff::Timestamp {
     text.parse().expect("workload instants are valid")
 }
@@ -27,14 +34,18 @@ fn at(text: &str) -> jiff::Timestamp {
 /// `offerings` instances of `agreement` (the seed escrow, whose source hashes to
 /// `source_sha256`), each with `purchasers` members.
 pub fn escrow(agreement: &Agreement, source_sha256: [u8; 32], offerings: usize, purchasers: usize, ending: Ending) -> Vec<Offering> {
-    let agreement = Arc::new(agreement.clone());
-    (0..offerings).map(|i| offering(&agreement, source_sha256, i, purchasers, ending)).collect()
+    let opened_at = at("2005-08-19T04:00:00Z");
+    let (_, template) = engine::open("escrow-0", agreement.clone(), source_sha256, demo_keys(agreement), opened_at).expect("the seed escrow opens");
+    (0..offerings).map(|i| offering(&template, i, purchasers, ending)).collect()
 }
 
-fn offering(agreement: &Arc<Agreement>, source_sha256: [u8; 32], index: usize, purchasers: usize, ending: Ending) -> Offering {
+/// One instance, opened by renaming the template's journal, so that every
+/// instance shares one `Agreement` (as instances of one source can) and a million
+/// of them fit in memory.
+fn offering(template: &[Event], index: usize, purchasers: usize, ending: Ending) -> Offering {
     let id = format!("escrow-{index}");
-    let opened_at = at("2005-08-19T04:00:00Z");
-    let (state, opened) = engine::open(&id, (**agreement).clone(), source_sha256, demo_keys(agreement), opened_at).expect("the seed escrow opens");
+    let opened: Vec<Event> = template.iter().map(|e| renamed(e, &id)).collect();
+    let state = engine::replay(&opened).expect("the template starts with Opened");
     let members: Vec<String> = (0..purchasers).map(|p| format!("p{p}")).collect();
     let mut commands = Vec::with_capacity(purchasers * 4 + 4);
     let mut push = |actor: &str, time: &str, kind: CommandKind| commands.push(Command { at: at(time), actor: actor.to_string(), kind });
@@ -44,7 +55,7 @@ fn offering(agreement: &Arc<Agreement>, source_sha256: [u8; 32], index: usize, p
         push("agent", "2005-08-19T14:00:00Z", CommandKind::Join { role: "purchaser".into(), member: member.clone(), legal_name: member.clone(), public_key });
     }
     // Deposits share the offering's limit evenly, so every workload size stays within it.
-    let limit = agreement.account("escrow").and_then(|a| a.limit).map_or(i64::MAX, |m| m.minor);
+    let limit = state.agreement.account("escrow").and_then(|a| a.limit).map_or(i64::MAX, |m| m.minor);
     let amount = Money::from_minor((limit / purchasers.max(1) as i64).min(100_000_000));
     for member in &members {
         push(member, "2005-08-19T15:00:00Z", CommandKind::Deposit { account: "escrow".into(), amount });

@@ -13,14 +13,24 @@ pub struct Options<'a> {
     pub baseline: Option<&'a std::path::Path>,
     /// Also measure durable throughput on this journal (a fresh SQLite file or an empty PostgreSQL database).
     pub database: Option<&'a str>,
+    /// Only the deadline sweep, so that it can run over a million escrows.
+    pub sweep_only: bool,
 }
 
 pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
-    let Options { offerings, purchasers, json, baseline, database } = options;
+    let Options { offerings, purchasers, json, baseline, database, sweep_only } = options;
     let compiled = pacta_lang::compile(ESCROW);
     let agreement = compiled.agreement.ok_or_else(|| anyhow::anyhow!("the seed escrow does not compile"))?;
     let source_sha256: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(ESCROW.as_bytes())).into();
     let mut rows: Vec<Measurement> = vec![bench::reference_verify(20_000)];
+    if sweep_only {
+        let refund = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Refund);
+        rows.push(bench::deadline_sweep(&refund));
+        if let Some(url) = database {
+            rows.push(durable_sweep(url, &refund)?);
+        }
+        return report(&rows, None, json, offerings, purchasers, baseline);
+    }
 
     let release = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Release);
     let (measured, _) = bench::engine_alone(&release);
@@ -52,6 +62,18 @@ pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
     let positions = workload::escrow(&agreement, source_sha256, offerings, purchasers, workload::Ending::Refund);
     let memory = bench::memory_per_position(&positions);
 
+    report(&rows, Some(&memory), json, offerings, purchasers, baseline)
+}
+
+/// Prints the rows (and the memory figure, when measured) as text, or as JSON to save as a baseline.
+fn report(
+    rows: &[Measurement],
+    memory: Option<&Measurement>,
+    json: bool,
+    offerings: usize,
+    purchasers: usize,
+    baseline: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
     let reference = rows[0].per_second();
     let previous = match baseline {
         Some(path) => Some(load_baseline(path)?),
@@ -62,12 +84,12 @@ pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|r| serde_json::json!({ "name": r.name, "unit": r.unit, "items": r.items, "seconds": r.seconds, "per_second": r.per_second(), "per_reference": r.per_second() / reference }))
             .collect();
-        let report = serde_json::json!({ "offerings": offerings, "purchasers": purchasers, "figures": figures, "bytes_per_position": memory.items });
+        let report = serde_json::json!({ "offerings": offerings, "purchasers": purchasers, "figures": figures, "bytes_per_position": memory.map(|m| m.items) });
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("{offerings} offerings x {purchasers} purchasers, one thread; ratios are to the reference measured in this run");
-    for row in &rows {
+    for row in rows {
         let ratio = row.per_second() / reference;
         let change = previous
             .as_ref()
@@ -76,17 +98,30 @@ pub fn run(options: Options<'_>) -> anyhow::Result<ExitCode> {
             .unwrap_or_default();
         println!("{:<62} {:>12.0} {}/s  {:>8.3} x reference{change}", row.name, row.per_second(), row.unit, ratio);
     }
-    println!("{:<62} {:>12} bytes of heap per position (counted by the allocator)", memory.name, memory.items);
+    if let Some(memory) = memory {
+        println!("{:<62} {:>12} bytes of heap per position (counted by the allocator)", memory.name, memory.items);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh journal at `url` for the durable measurements.
+async fn empty_store(url: &str) -> anyhow::Result<pacta_store::Store> {
+    let store = pacta_store::Store::connect(url).await?;
+    store.migrate().await?;
+    anyhow::ensure!(store.agreement_ids().await?.is_empty(), "{url} already holds agreements: benchmark on an empty journal");
+    store.put_source(ESCROW).await?;
+    Ok(store)
+}
+
+fn durable_sweep(url: &str, refunds: &[workload::Offering]) -> anyhow::Result<Measurement> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async { bench::durable::sweep(&empty_store(url).await?, refunds).await })
 }
 
 fn durable(url: &str, offerings: &[workload::Offering], refunds: &[workload::Offering]) -> anyhow::Result<[Measurement; 3]> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let store = pacta_store::Store::connect(url).await?;
-        store.migrate().await?;
-        anyhow::ensure!(store.agreement_ids().await?.is_empty(), "{url} already holds agreements: benchmark on an empty journal");
-        store.put_source(ESCROW).await?;
+        let store = empty_store(url).await?;
         let [inline, alone] = bench::durable::measure(&store, offerings).await?;
         let sweep = bench::durable::sweep(&store, refunds).await?;
         Ok([inline, alone, sweep])
