@@ -73,7 +73,7 @@ pub fn open(id: &str, agreement: Agreement, source_sha256: [u8; 32], keys: Vec<(
             Some(PartyKind::Single { .. }) => {}
             _ => return Err(Rejection::new("unknown_party", format!("a key was given for `{name}`, which is not a single party"))),
         }
-        if ed25519_dalek::VerifyingKey::from_bytes(key).is_err() {
+        if crate::consent::PublicKey::from_bytes(key).is_none() {
             return Err(Rejection::new("bad_key", format!("the public key for `{name}` is not a valid Ed25519 key")));
         }
     }

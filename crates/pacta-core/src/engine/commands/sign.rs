@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::not_permitted;
 use crate::agreement::{Agreement, HoldRelease, PartyKind, PartySet, Rule};
-use crate::consent::{ConsentScope, SignatureCheck, Terms};
+use crate::consent::{ConsentScope, PublicKey, SignatureCheck, Terms};
 use crate::engine::actions::ActionContext;
 use crate::engine::event::EventKind;
 use crate::engine::parties::join_names;
@@ -206,7 +206,7 @@ fn appoint(txn: &mut Txn<'_>, legal_name: &str, public_key: &[u8; 32]) -> Outcom
     }) else {
         return Err(Rejection::new("no_vacancy", "the agreement has no resignation clause"));
     };
-    if ed25519_dalek::VerifyingKey::from_bytes(public_key).is_err() {
+    if PublicKey::from_bytes(public_key).is_none() {
         return Err(Rejection::new("bad_key", "the successor's public key is not a valid Ed25519 key"));
     }
     let event = EventKind::SuccessorAppointed {
