@@ -81,32 +81,19 @@ pub async fn measure(store: &Store, offerings: &[Offering]) -> anyhow::Result<[M
 pub async fn sweep(store: &Store, offerings: &[Offering]) -> anyhow::Result<Measurement> {
     let renamed: Vec<String> = offerings.iter().map(|o| format!("{}~sweep", o.state.id)).collect();
     let ids: Vec<&str> = renamed.iter().map(String::as_str).collect();
-    let mut states: Vec<State> = Vec::with_capacity(offerings.len());
-    let mut journals: Vec<Vec<Event>> = Vec::with_capacity(offerings.len());
-    for (offering, id) in offerings.iter().zip(&ids) {
-        let mut journal: Vec<Event> = offering.opened.iter().map(|e| workload::renamed(e, id)).collect();
-        let mut state = engine::replay(&journal).expect("a journal starts with Opened");
-        for command in &offering.commands {
-            let decision = engine::execute(&mut state, command);
-            anyhow::ensure!(decision.outcome.is_ok(), "the workload is valid: {:?}", decision.outcome);
-            journal.extend(decision.events().cloned());
-        }
-        states.push(state);
-        journals.push(journal);
-    }
+    let (mut states, journals): (Vec<State>, Vec<Vec<Event>>) = offerings.iter().zip(&ids).map(|(o, id)| o.run_as(id)).unzip();
     let stored: Vec<&[Event]> = journals.iter().map(Vec::as_slice).collect();
     open(store, &ids, &stored).await?;
     let mut heads: Vec<u64> = journals.iter().map(|j| j.len() as u64).collect();
     drop(journals);
 
-    let after: jiff::Timestamp = "2005-09-03T04:00:00Z".parse().expect("a valid instant");
+    let tick = super::after_the_deadline();
     let started = Instant::now();
-    for chunk in (0..states.len()).collect::<Vec<_>>().chunks(BATCH_COMMANDS) {
-        let mut pending: Batch = Vec::with_capacity(chunk.len());
-        for &o in chunk {
-            let tick = engine::Command { at: after, actor: "agent".into(), kind: engine::CommandKind::Tick };
-            let decision = engine::execute(&mut states[o], &tick);
-            anyhow::ensure!(states[o].ledger.custody_total("escrow").is_zero(), "the sweep refunds: {:?}", decision.outcome);
+    for first in (0..states.len()).step_by(BATCH_COMMANDS) {
+        let batch = first..(first + BATCH_COMMANDS).min(states.len());
+        let mut pending: Batch = Vec::with_capacity(batch.len());
+        for o in batch {
+            let decision = super::refund(&mut states[o], &tick);
             pending.push((o, decision.events().cloned().collect()));
         }
         append(store, &ids, &mut heads, &pending).await?;

@@ -133,12 +133,23 @@ pub fn deadline_sweep(offerings: &[workload::Offering]) -> Measurement {
 /// profile can be limited to it (`valgrind --tool=callgrind --toggle-collect='pacta::bench::refund_all'`).
 #[inline(never)]
 fn refund_all(states: &mut [State]) {
-    let after: jiff::Timestamp = "2005-09-03T04:00:00Z".parse().expect("a valid instant");
+    let tick = after_the_deadline();
     for state in states.iter_mut() {
-        let tick = engine::Command { at: after, actor: "agent".into(), kind: engine::CommandKind::Tick };
-        let decision = engine::execute(state, &tick);
-        assert!(state.ledger.custody_total("escrow").is_zero(), "the sweep refunds: {:?}", decision.outcome);
+        refund(state, &tick);
     }
+}
+
+/// Time passing just beyond the seed escrow's §1.7 refund deadline.
+pub fn after_the_deadline() -> Command {
+    let after: jiff::Timestamp = "2005-09-03T04:00:00Z".parse().expect("a valid instant");
+    Command { at: after, actor: "agent".into(), kind: CommandKind::Tick }
+}
+
+/// One escrow's deadline passes; it must refund everything it holds.
+pub fn refund(state: &mut State, tick: &Command) -> engine::Decision {
+    let decision = engine::execute(state, tick);
+    assert!(state.ledger.custody_total("escrow").is_zero(), "the sweep refunds: {:?}", decision.outcome);
+    decision
 }
 
 /// Heap bytes per open depositor position: escrows whose purchasers joined and

@@ -12,6 +12,21 @@ pub struct Offering {
     pub commands: Vec<Command>,
 }
 
+impl Offering {
+    /// Every command applied to this offering opened as agreement `id`: the state
+    /// it ends in and its whole journal.
+    pub fn run_as(&self, id: &str) -> (State, Vec<Event>) {
+        let mut journal: Vec<Event> = self.opened.iter().map(|e| renamed(e, id)).collect();
+        let mut state = engine::replay(&journal).expect("a journal starts with Opened");
+        for command in &self.commands {
+            let decision = engine::execute(&mut state, command);
+            assert!(decision.outcome.is_ok(), "the workload is valid: {:?}", decision.outcome);
+            journal.extend(decision.events().cloned());
+        }
+        (state, journal)
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
     Release,

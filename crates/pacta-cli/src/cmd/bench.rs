@@ -137,15 +137,5 @@ fn load_baseline(path: &std::path::Path) -> anyhow::Result<Vec<(String, f64)>> {
 
 /// The full journal of every offering, for the replay benchmark.
 fn journals(offerings: &[workload::Offering]) -> Vec<Vec<pacta_core::engine::Event>> {
-    offerings
-        .iter()
-        .map(|o| {
-            let mut state = o.state.clone();
-            let mut journal = o.opened.clone();
-            for command in &o.commands {
-                journal.extend(pacta_core::engine::execute(&mut state, command).events().cloned());
-            }
-            journal
-        })
-        .collect()
+    offerings.iter().map(|o| o.run_as(&o.state.id).1).collect()
 }
