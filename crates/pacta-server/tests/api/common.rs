@@ -31,14 +31,15 @@ pub struct Server {
     pub url: String,
     pub dir: Option<tempfile::TempDir>,
     pub database: String,
-    /// PostgreSQL: the server URL and the schema this test owns (dropped with it).
-    schema: Option<(String, String)>,
+    /// PostgreSQL: the schema this test owns (dropped with it).
+    schema: Option<ScratchSchema>,
     keys: std::sync::atomic::AtomicU64,
     /// How often this server looks for other servers' writes (`None`: the default).
     discover_every: Option<Duration>,
 }
 
-pub const PG_VAR: &str = "PACTA_TEST_DATABASE_URL";
+pub use pacta_testkit::PG_VAR;
+use pacta_testkit::ScratchSchema;
 
 /// The database a test runs on.
 #[derive(Clone, Copy, Debug)]
@@ -82,16 +83,9 @@ impl Server {
                     eprintln!("SKIPPED: the PostgreSQL variant (set {PG_VAR}=postgres://…)");
                     return None;
                 };
-                static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").subsec_nanos();
-                let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let schema = format!("server_test_{}_{n}_{nanos}", std::process::id());
-                let admin = sqlx::PgPool::connect(&base).await.unwrap_or_else(|e| panic!("{PG_VAR}={base} is unreachable: {e}"));
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("schema created");
-                admin.close().await;
-                let separator = if base.contains('?') { '&' } else { '?' };
-                let database = format!("{base}{separator}options[search_path]={schema}");
-                Some(Server::boot(None, database, Some((base, schema)), ManualClock::new(at), None).await)
+                let schema = ScratchSchema::create(&base, "server_test").await;
+                let database = schema.url().to_string();
+                Some(Server::boot(None, database, Some(schema), ManualClock::new(at), None).await)
             }
         }
     }
@@ -116,7 +110,7 @@ impl Server {
     async fn boot(
         dir: Option<tempfile::TempDir>,
         database: String,
-        schema: Option<(String, String)>,
+        schema: Option<ScratchSchema>,
         clock: ManualClock,
         discover_every: Option<Duration>,
     ) -> Server {
@@ -280,21 +274,4 @@ pub async fn funded_escrow_from(server: &Server, id: &str, source: &str) -> Escr
 
 pub fn as_written() -> Value {
     json!({"kind": "as_written"})
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let Some((base, schema)) = self.schema.take() else { return };
-        // Drop cannot await, and may run while the test's runtime unwinds: use a thread of its own.
-        let done = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(async {
-                if let Ok(admin) = sqlx::PgPool::connect(&base).await {
-                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await;
-                    admin.close().await;
-                }
-            });
-        });
-        let _ = done.join();
-    }
 }

@@ -15,7 +15,6 @@
 mod scenario;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use pacta_core::agreement::Agreement;
@@ -118,15 +117,16 @@ pub fn resolver(sources: &[String]) -> impl FnMut(&[u8; 32]) -> Result<Arc<Agree
 // Databases
 // ---------------------------------------------------------------------------
 
-pub const PG_VAR: &str = "PACTA_TEST_DATABASE_URL";
+pub use pacta_testkit::PG_VAR;
+use pacta_testkit::ScratchSchema;
 
 /// A fresh, migrated journal database, removed when dropped.
 pub struct TestDb {
     pub store: Store,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    /// PostgreSQL: the server URL and the schema this test owns.
-    schema: Option<(String, String)>,
+    /// PostgreSQL: the schema this test owns (dropped with it).
+    _schema: Option<ScratchSchema>,
 }
 
 impl TestDb {
@@ -135,7 +135,7 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("journal.db").display());
         let store = Store::connect(&url).await.expect("SQLite opens");
         store.migrate().await.expect("migrations run");
-        TestDb { store, url, _dir: Some(dir), schema: None }
+        TestDb { store, url, _dir: Some(dir), _schema: None }
     }
 
     /// A fresh schema on the server named by `PACTA_TEST_DATABASE_URL`, or `None`
@@ -145,17 +145,11 @@ impl TestDb {
             eprintln!("SKIPPED: PostgreSQL conformance (set {PG_VAR}=postgres://…)");
             return None;
         };
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").subsec_nanos();
-        let schema = format!("test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos);
-        let admin = sqlx::PgPool::connect(&base).await.unwrap_or_else(|e| panic!("{PG_VAR}={base} is unreachable: {e}"));
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("schema created");
-        admin.close().await;
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options[search_path]={schema}");
+        let schema = ScratchSchema::create(&base, "test").await;
+        let url = schema.url().to_string();
         let store = Store::connect(&url).await.expect("PostgreSQL connects");
         store.migrate().await.expect("migrations run");
-        Some(TestDb { store, url, _dir: None, schema: Some((base, schema)) })
+        Some(TestDb { store, url, _dir: None, _schema: Some(schema) })
     }
 
     /// Another connection pool on the same database: a second writer.
@@ -171,24 +165,6 @@ impl TestDb {
             _ => unreachable!(),
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some((base, schema)) = self.schema.take() else { return };
-        // Drop the schema from a thread of its own: Drop cannot await, and it may
-        // run while a test's runtime is shutting down (or unwinding).
-        let done = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(async {
-                if let Ok(admin) = sqlx::PgPool::connect(&base).await {
-                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await;
-                    admin.close().await;
-                }
-            });
-        });
-        let _ = done.join();
     }
 }
 
