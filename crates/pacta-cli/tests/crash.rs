@@ -350,7 +350,7 @@ fn kill_9_at_random_moments_loses_and_duplicates_nothing() {
                     panic!("only deposits move money in this run: {posting:?}");
                 };
                 assert_eq!(account, "escrow");
-                posted.entry(posting.amount.minor).or_default().push(depositor.clone());
+                posted.entry(posting.amount.minor).or_default().push(depositor.to_string());
                 posted_total += posting.amount.minor;
             }
             EventKind::Joined { member, .. } => *joined.entry(member.clone()).or_default() += 1,

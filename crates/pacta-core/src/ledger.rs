@@ -18,25 +18,34 @@ use imbl::OrdMap;
 use jiff::Timestamp;
 
 use crate::money::Money;
+use crate::name::Name;
 
 /// A place money can be, from the agreement's point of view.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LedgerAccount {
     /// Money held in `account`, attributed to `depositor`; `None` is the pool.
-    Custody { account: String, depositor: Option<String> },
+    Custody { account: Name, depositor: Option<Name> },
     /// Money of a party outside any custody account.
-    Outside { party: String },
+    Outside { party: Name },
     /// Money deposited with a court.
-    Court { court: String },
+    Court { court: Name },
 }
 
 impl LedgerAccount {
     pub fn custody(account: &str, depositor: Option<&str>) -> LedgerAccount {
-        LedgerAccount::Custody { account: account.to_string(), depositor: depositor.map(str::to_string) }
+        LedgerAccount::Custody { account: account.into(), depositor: depositor.map(Name::from) }
     }
 
     pub fn outside(party: &str) -> LedgerAccount {
-        LedgerAccount::Outside { party: party.to_string() }
+        LedgerAccount::Outside { party: party.into() }
+    }
+
+    /// The depositor a custody sub-account belongs to; `None` for the pool and for every other account.
+    pub fn depositor(&self) -> Option<&Name> {
+        match self {
+            LedgerAccount::Custody { depositor, .. } => depositor.as_ref(),
+            _ => None,
+        }
     }
 
     pub fn is_custody(&self) -> bool {
@@ -47,8 +56,8 @@ impl LedgerAccount {
     pub fn label(&self) -> String {
         match self {
             LedgerAccount::Custody { account, depositor: Some(d) } => format!("{account}/{d}"),
-            LedgerAccount::Custody { account, depositor: None } => account.clone(),
-            LedgerAccount::Outside { party } => party.clone(),
+            LedgerAccount::Custody { account, depositor: None } => account.to_string(),
+            LedgerAccount::Outside { party } => party.to_string(),
             LedgerAccount::Court { court } => format!("court:{court:?}"),
         }
     }
@@ -129,11 +138,11 @@ pub struct Ledger {
     holds: OrdMap<u64, Hold>,
     /// Each custody account's total across its pool and sub-accounts, kept as
     /// balances change, so a deposit's limit check does not walk every balance.
-    custody_totals: OrdMap<String, i64>,
+    custody_totals: OrdMap<Name, i64>,
 }
 
-/// Why a posting could not be applied. The engine checks before it posts, so
-/// reaching one of these from `apply` means an engine bug, not bad input.
+/// Why a posting may not be applied. The engine asks `check` before it emits a
+/// posting; `apply` panics instead, since reaching one there is an engine bug.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LedgerError {
     NotPositive,
@@ -146,17 +155,26 @@ impl Ledger {
         Money::from_minor(self.balances.get(account).copied().unwrap_or(0))
     }
 
+    /// The shared name of a custody account that has held money; a new one otherwise.
+    pub fn custody_name(&self, account: &str) -> Name {
+        self.custody_totals.get_key_value(account).map_or_else(|| Name::from(account), |(name, _)| name.clone())
+    }
+
     /// Everything in a custody account: the pool plus every depositor's sub-account.
     pub fn custody_total(&self, account: &str) -> Money {
         Money::from_minor(self.custody_totals.get(account).copied().unwrap_or(0))
     }
 
-    /// The non-zero parts of a custody account: `(depositor, balance)`, pool first as `None`.
-    pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (Option<&'a str>, Money)> + 'a {
-        self.balances.iter().filter_map(move |(key, &minor)| match key {
-            LedgerAccount::Custody { account: a, depositor } if a == account && minor != 0 => Some((depositor.as_deref(), Money::from_minor(minor))),
-            _ => None,
-        })
+    /// The non-zero parts of a custody account, pool first: each ledger account
+    /// (`depositor()` says whose) and its balance. Accounts order custody first,
+    /// by account and then depositor, so this reads one run of the map.
+    pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (&'a LedgerAccount, Money)> + 'a {
+        let pool = LedgerAccount::custody(account, None);
+        self.balances
+            .range(pool..)
+            .take_while(move |(key, _)| matches!(key, LedgerAccount::Custody { account: a, .. } if *a == account))
+            .filter(|(_, &minor)| minor != 0)
+            .map(|(key, &minor)| (key, Money::from_minor(minor)))
     }
 
     pub fn balances(&self) -> impl Iterator<Item = (&LedgerAccount, Money)> {
@@ -190,29 +208,29 @@ impl Ledger {
         Ok(())
     }
 
-    pub fn apply(&mut self, posting: &Posting) -> Result<(), LedgerError> {
-        self.check(&posting)?;
+    /// Applies a posting. The engine checks every posting before it emits it
+    /// (`check`), so one that breaks the ledger here is a bug, not bad input: this
+    /// panics naming it, rather than returning an error nobody could act on.
+    pub fn apply(&mut self, posting: &Posting) {
+        assert!(posting.amount.minor > 0, "posting {} moves a positive amount", posting.id);
         assert_eq!(posting.id, self.next_posting_id(), "postings are numbered in order");
         self.add(&posting.debit, -posting.amount.minor);
         self.add(&posting.credit, posting.amount.minor);
         self.posted += 1;
-        Ok(())
     }
 
     fn add(&mut self, account: &LedgerAccount, delta: i64) {
-        let entry = self.balances.entry(account.clone()).or_insert(0);
-        // `check` proved this cannot overflow.
-        *entry += delta;
-        if *entry == 0 {
+        let after = add_to(&mut self.balances, account, delta);
+        if after == 0 {
             self.balances.remove(account);
         }
-        if let LedgerAccount::Custody { account, .. } = account {
-            // The parts sum to the total, and no part is negative, so neither can overflow.
-            let total = self.custody_totals.entry(account.clone()).or_insert(0);
-            *total += delta;
-            assert!(*total >= 0, "a custody account's total is never negative");
-            if *total == 0 {
-                self.custody_totals.remove(account);
+        if let LedgerAccount::Custody { account: name, .. } = account {
+            assert!(after >= 0, "custody account {} would go negative", account.label());
+            // The parts sum to the total, and no part is negative, so the total cannot overflow.
+            let total = add_to(&mut self.custody_totals, name, delta);
+            assert!(total >= 0, "a custody account's total is never negative");
+            if total == 0 {
+                self.custody_totals.remove(name);
             }
         }
     }
@@ -231,6 +249,21 @@ impl Ledger {
     /// The sum of every balance. Double entry keeps it at zero.
     pub fn sum_of_balances(&self) -> i128 {
         self.balances.values().map(|&v| i128::from(v)).sum()
+    }
+}
+
+/// Adds `delta` to the entry for `key` (0 if absent) and returns the new value.
+/// Looks up before inserting, so an existing key is not cloned.
+fn add_to<K: Ord + Clone>(map: &mut OrdMap<K, i64>, key: &K, delta: i64) -> i64 {
+    match map.get_mut(key) {
+        Some(value) => {
+            *value = value.checked_add(delta).expect("a balance stays within i64");
+            *value
+        }
+        None => {
+            map.insert(key.clone(), delta);
+            delta
+        }
     }
 }
 
@@ -254,11 +287,11 @@ mod tests {
         let mut ledger = Ledger::default();
         let alpha = LedgerAccount::outside("alpha");
         let escrow = LedgerAccount::custody("escrow", Some("alpha"));
-        ledger.apply(&posting(1, alpha.clone(), escrow.clone(), 500)).unwrap();
+        ledger.apply(&posting(1, alpha.clone(), escrow.clone(), 500));
         assert_eq!(ledger.custody_total("escrow"), Money::from_minor(500));
         let overdraw = posting(2, escrow.clone(), alpha.clone(), 501);
-        assert!(matches!(ledger.apply(&overdraw), Err(LedgerError::CustodyWouldGoNegative { .. })));
-        ledger.apply(&posting(2, escrow, alpha, 500)).unwrap();
+        assert!(matches!(ledger.check(&overdraw), Err(LedgerError::CustodyWouldGoNegative { .. })));
+        ledger.apply(&posting(2, escrow, alpha, 500));
         assert_eq!(ledger.sum_of_balances(), 0);
         assert_eq!(ledger.custody_total("escrow"), Money::ZERO);
     }
@@ -269,13 +302,15 @@ mod tests {
         let parts = [("alpha", 500), ("beta", 300)];
         for (i, (who, minor)) in parts.iter().enumerate() {
             let posting = posting(i as u64 + 1, LedgerAccount::outside(who), LedgerAccount::custody("escrow", Some(who)), *minor);
-            ledger.apply(&posting).unwrap();
+            ledger.apply(&posting);
         }
         let pool = posting(3, LedgerAccount::custody("escrow", Some("alpha")), LedgerAccount::custody("escrow", None), 200);
-        ledger.apply(&pool).unwrap();
+        ledger.apply(&pool);
         let paid = posting(4, LedgerAccount::custody("escrow", None), LedgerAccount::outside("kramer"), 150);
-        ledger.apply(&paid).unwrap();
+        ledger.apply(&paid);
         let sum: i64 = ledger.custody_parts("escrow").map(|(_, m)| m.minor).sum();
+        let depositors: Vec<_> = ledger.custody_parts("escrow").map(|(a, _)| a.depositor().map(Name::as_str)).collect();
+        assert_eq!(depositors, [None, Some("alpha"), Some("beta")], "pool first, then each depositor");
         assert_eq!(ledger.custody_total("escrow"), Money::from_minor(sum));
         assert_eq!(sum, 650);
         assert_eq!(ledger.custody_total("other"), Money::ZERO);
@@ -283,8 +318,16 @@ mod tests {
 
     #[test]
     fn zero_and_negative_postings_are_refused() {
-        let mut ledger = Ledger::default();
+        let ledger = Ledger::default();
         let p = posting(1, LedgerAccount::outside("a"), LedgerAccount::outside("b"), 0);
-        assert_eq!(ledger.apply(&p), Err(LedgerError::NotPositive));
+        assert_eq!(ledger.check(&p), Err(LedgerError::NotPositive));
+    }
+
+    #[test]
+    #[should_panic(expected = "custody account escrow/alpha would go negative")]
+    fn applying_an_unchecked_overdraft_is_a_bug_and_stops() {
+        let mut ledger = Ledger::default();
+        let overdraw = posting(1, LedgerAccount::custody("escrow", Some("alpha")), LedgerAccount::outside("alpha"), 1);
+        ledger.apply(&overdraw);
     }
 }

@@ -9,6 +9,7 @@
 //! - `calendar`: the Federal Reserve business-day calendar and deadline arithmetic.
 //! - `agreement`: the checked agreement the language crate produces.
 //! - `ledger`: double-entry postings with per-depositor sub-accounts and holds.
+//! - `name`: party and account names, shared rather than copied.
 //! - `consent`: what a signature covers, canonically encoded; Ed25519 verification.
 //! - `engine`: `decide` and `evolve` for one agreement instance.
 //! - `analysis`: checks that run the engine over every course of events (money locked forever).
@@ -19,4 +20,5 @@ pub mod money;
 pub mod consent;
 pub mod engine;
 pub mod ledger;
+pub mod name;
 pub mod analysis;

@@ -320,7 +320,7 @@ fn successor_terms(k: usize) -> Terms {
 }
 
 fn members(state: &State) -> Vec<String> {
-    state.members.get("purchaser").map(|m| m.iter().cloned().collect()).unwrap_or_default()
+    state.members.get("purchaser").map(|m| m.iter().map(|n| n.to_string()).collect()).unwrap_or_default()
 }
 
 fn company_and_members(state: &State) -> Vec<String> {
@@ -434,7 +434,7 @@ fn materialize(state: &State, journal: &[Event], clock: &mut Timestamp, mv: &Mov
             (actor, kind)
         }
         Op::Dispute { who } => {
-            let everyone: Vec<String> = state.identities.keys().cloned().collect();
+            let everyone: Vec<String> = state.identities.keys().map(|n| n.to_string()).collect();
             (resolve(who, &everyone, |_| false), CommandKind::Dispute { reason: "ownership of the escrowed funds".into() })
         }
         Op::CourtOrder { who, is_final, directions } => {

@@ -116,8 +116,8 @@ async fn fresh_tokens(state: &Arc<Shared>, id: &str) -> anyhow::Result<Vec<DemoT
     let mut tokens = Vec::new();
     for identity in snapshot.state.identities.keys() {
         let token = new_token();
-        rows.push(TokenRow { sha256: sha256_hex(&token), agreement_id: id.into(), identity: identity.clone(), created_at: now.clone() });
-        tokens.push(DemoToken { agreement: id.into(), party: identity.clone(), token });
+        rows.push(TokenRow { sha256: sha256_hex(&token), agreement_id: id.into(), identity: identity.to_string(), created_at: now.clone() });
+        tokens.push(DemoToken { agreement: id.into(), party: identity.to_string(), token });
     }
     state.tables.record_tokens(&rows).await?;
     state.auth.remember(&rows);

@@ -33,6 +33,7 @@ use pacta_core::consent::{Direction, Terms};
 use pacta_core::engine::{DeadlinePurpose, EventKind, ObligationStatus, RuleKey};
 use pacta_core::ledger::{Cause, HoldStatus, LedgerAccount, Posting};
 use pacta_core::money::Money;
+use pacta_core::name::Name;
 use serde_json::{Map, Value};
 
 /// Why a stored payload could not be turned back into an event.
@@ -692,10 +693,10 @@ fn account_from(value: &Value) -> Result<LedgerAccount, CodecError> {
     Ok(match tag(value, "account")? {
         "custody" => {
             let o = obj(value, "account", &["type", "account", "depositor"])?;
-            LedgerAccount::Custody { account: o.str("account")?, depositor: o.opt_str("depositor")? }
+            LedgerAccount::Custody { account: o.str("account")?.into(), depositor: o.opt_str("depositor")?.map(Name::from) }
         }
-        "outside" => LedgerAccount::Outside { party: obj(value, "account", &["type", "party"])?.str("party")? },
-        "court" => LedgerAccount::Court { court: obj(value, "account", &["type", "court"])?.str("court")? },
+        "outside" => LedgerAccount::Outside { party: obj(value, "account", &["type", "party"])?.str("party")?.into() },
+        "court" => LedgerAccount::Court { court: obj(value, "account", &["type", "court"])?.str("court")?.into() },
         other => return Err(invalid(format!("account: unknown type `{other}`"))),
     })
 }

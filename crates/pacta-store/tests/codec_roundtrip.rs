@@ -302,10 +302,10 @@ impl Gen {
     }
     fn account(&mut self) -> LedgerAccount {
         match self.below(4) {
-            0 => LedgerAccount::Custody { account: self.string(), depositor: None },
-            1 => LedgerAccount::Custody { account: self.string(), depositor: Some(self.string()) },
-            2 => LedgerAccount::Outside { party: self.string() },
-            _ => LedgerAccount::Court { court: self.string() },
+            0 => LedgerAccount::Custody { account: self.string().into(), depositor: None },
+            1 => LedgerAccount::Custody { account: self.string().into(), depositor: Some(self.string().into()) },
+            2 => LedgerAccount::Outside { party: self.string().into() },
+            _ => LedgerAccount::Court { court: self.string().into() },
         }
     }
     fn terms(&mut self, agreement: &Arc<Agreement>, sha: [u8; 32]) -> Terms {
@@ -436,8 +436,8 @@ fn arbitrary_kind(g: &mut Gen, variant: u64, agreement: &Arc<Agreement>, sha: [u
         _ => EventKind::Posted(Posting {
             id: u64::MAX,
             at: Timestamp::MAX,
-            debit: LedgerAccount::Court { court: g.string() },
-            credit: LedgerAccount::Custody { account: g.string(), depositor: Some(g.string()) },
+            debit: LedgerAccount::Court { court: g.string().into() },
+            credit: LedgerAccount::Custody { account: g.string().into(), depositor: Some(g.string().into()) },
             amount: Money::from_minor(i64::MIN),
             cause: Cause::new("", "", String::new()),
         }),

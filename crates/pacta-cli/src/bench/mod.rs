@@ -35,7 +35,7 @@ impl Measurement {
 
 /// Applies every offering's commands to its own instance, one after another, on this thread.
 pub fn engine_alone(offerings: &[workload::Offering]) -> (Measurement, Vec<State>) {
-    let mut states: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
+    let mut states: Vec<State> = offerings.iter().map(|o| o.fresh_state()).collect();
     let commands: u64 = offerings.iter().map(|o| o.commands.len() as u64).sum();
     let started = Instant::now();
     for (offering, state) in offerings.iter().zip(states.iter_mut()) {
@@ -72,7 +72,7 @@ pub fn check_signatures(offerings: &mut [workload::Offering], threads: usize) ->
 
 /// Every signer's public key: single parties' from the opened state, members' from their joins.
 fn signing_keys(offering: &workload::Offering) -> HashMap<String, [u8; 32]> {
-    let singles = offering.state.identities.iter().filter_map(|(name, identity)| Some((name.clone(), identity.public_key?)));
+    let singles = offering.state.identities.iter().filter_map(|(name, identity)| Some((name.to_string(), identity.public_key?)));
     let members = offering.commands.iter().filter_map(|c| match &c.kind {
         CommandKind::Join { member, public_key, .. } => Some((member.clone(), public_key.to_bytes())),
         _ => None,
@@ -118,7 +118,7 @@ pub fn reference_verify(count: u64) -> Measurement {
 /// Every open escrow's refund deadline passes: one `Tick` per escrow just after
 /// its due instant, each firing §1.7 and refunding its depositors.
 pub fn deadline_sweep(offerings: &[workload::Offering]) -> Measurement {
-    let mut states: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
+    let mut states: Vec<State> = offerings.iter().map(|o| o.fresh_state()).collect();
     for (offering, state) in offerings.iter().zip(states.iter_mut()) {
         for command in &offering.commands {
             assert!(engine::execute(state, command).outcome.is_ok(), "the workload is valid");

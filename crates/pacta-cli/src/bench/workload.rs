@@ -13,6 +13,13 @@ pub struct Offering {
 }
 
 impl Offering {
+    /// The opened state, rebuilt from its journal so that it shares no map node
+    /// with `state`: measured commands then change nodes they own, as a server's
+    /// do, instead of first copying nodes the template still holds.
+    pub fn fresh_state(&self) -> State {
+        engine::replay(&self.opened).expect("a journal starts with Opened")
+    }
+
     /// Every command applied to this offering opened as agreement `id`: the state
     /// it ends in and its whole journal.
     pub fn run_as(&self, id: &str) -> (State, Vec<Event>) {

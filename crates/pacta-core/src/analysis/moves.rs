@@ -148,7 +148,8 @@ fn plan(instance: &Instance, state: &State, mv: &Move) -> Option<(Vec<(String, P
         Move::Deliver { document } => {
             let declared = agreement.document(document)?;
             let done = state.deliveries.get(document);
-            let actors: Vec<String> = required(state, &declared.delivered_by).into_iter().filter(|who| !done.is_some_and(|d| d.by.contains_key(who))).collect();
+            let actors: Vec<String> =
+                required(state, &declared.delivered_by).into_iter().filter(|who| !done.is_some_and(|d| d.by.contains_key(who.as_str()))).collect();
             let sha256: [u8; 32] = Sha256::digest(format!("pacta check: {document}")).into();
             let words = act_words(&declared.delivered_by, &actors, "deliver", document);
             let commands = actors.into_iter().map(|who| (who, Pending::Ready(CommandKind::Deliver { document: document.clone(), sha256 }))).collect();
@@ -158,7 +159,7 @@ fn plan(instance: &Instance, state: &State, mv: &Move) -> Option<(Vec<(String, P
             let declared = agreement.instrument(instrument)?;
             let done = state.counterparts.get(instrument);
             let actors: Vec<String> =
-                required(state, &declared.signed_by).into_iter().filter(|who| !done.is_some_and(|c| c.signatures.contains_key(who))).collect();
+                required(state, &declared.signed_by).into_iter().filter(|who| !done.is_some_and(|c| c.signatures.contains_key(who.as_str()))).collect();
             let words = act_words(&declared.signed_by, &actors, "sign", instrument);
             let commands = actors.into_iter().map(|who| (who, Pending::Signature { instrument: instrument.clone() })).collect();
             Some((commands, words))

@@ -49,6 +49,23 @@ impl ActionContext {
 }
 
 impl Txn<'_> {
+    /// Runs a rule's actions, all or nothing. A rule of one action that checks
+    /// everything before its first event runs on the state itself: if it refuses,
+    /// it emitted nothing, so there is nothing to undo. Any other rule runs under
+    /// `attempt`, whose copy of the state is what makes a half-done rule
+    /// impossible, at the price of copying every map node the rule then changes.
+    pub fn run_rule(&mut self, context: &ActionContext, actions: &[Action]) -> Outcome {
+        match actions {
+            [action] if checks_before_emitting(action) => {
+                let emitted = self.events.len();
+                let outcome = self.run_action(context, action);
+                assert!(outcome.is_ok() || self.events.len() == emitted, "§{}: an action that checks first refused after emitting", context.clause);
+                outcome
+            }
+            _ => self.attempt(|txn| txn.run_actions(context, actions)),
+        }
+    }
+
     pub fn run_actions(&mut self, context: &ActionContext, actions: &[Action]) -> Outcome {
         for action in actions {
             self.run_action(context, action)?;
@@ -132,23 +149,28 @@ impl Txn<'_> {
     /// the depositors in proportion to what each holds. Every cent stays attributed
     /// to a depositor until it leaves, so a later refund can always divide what is left.
     fn pool(&mut self, account: &str, amount: Option<Money>, cause: &Cause) -> Outcome {
-        let parts: Vec<(String, Money)> = self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
+        let parts = self.depositor_parts(account);
         let draws = match amount {
             None => parts,
             Some(amount) => pro_rata(&parts, amount),
         };
-        for (depositor, amount) in draws {
-            let from = LedgerAccount::custody(account, Some(&depositor));
-            self.post(from, LedgerAccount::custody(account, None), amount, cause.clone())?;
+        let pool = LedgerAccount::Custody { account: self.state.ledger.custody_name(account), depositor: None };
+        for (from, amount) in draws {
+            self.post(from, pool.clone(), amount, cause.clone())?;
         }
         Ok(())
+    }
+
+    /// Each depositor's non-zero part of a custody account (not the pool), in depositor order.
+    fn depositor_parts(&self, account: &str) -> Vec<(LedgerAccount, Money)> {
+        self.state.ledger.custody_parts(account).filter(|(a, _)| a.depositor().is_some()).map(|(a, m)| (a.clone(), m)).collect()
     }
 
     fn pay(&mut self, context: &ActionContext, from: &str, legs: &[PayLeg]) -> Outcome {
         let directions: Vec<Direction> = legs
             .iter()
             .map(|leg| match &leg.to {
-                PartyRef::One(name) if self.state.identities.contains_key(name) => Ok(Direction::Pay { amount: leg.amount, to: name.clone() }),
+                PartyRef::One(name) if self.state.identities.contains_key(name.as_str()) => Ok(Direction::Pay { amount: leg.amount, to: name.clone() }),
                 other => Err(Rejection::new("unsupported", format!("cannot pay a single amount to {other:?}")).in_clause(&context.clause)),
             })
             .collect::<Result<_, _>>()?;
@@ -180,14 +202,14 @@ impl Txn<'_> {
         }
         for direction in directions {
             if let Direction::Pay { to, .. } = direction {
-                if !self.state.identities.contains_key(to) {
+                if !self.state.identities.contains_key(to.as_str()) {
                     return Err(Rejection::new("unknown_party", format!("`{to}` is not a party to this agreement")).in_clause(&context.clause));
                 }
             }
         }
         let pays_rest = directions.iter().any(|d| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. }));
         self.pool(from, if pays_rest { None } else { Some(fixed) }, &cause)?;
-        let pool = LedgerAccount::custody(from, None);
+        let pool = LedgerAccount::Custody { account: self.state.ledger.custody_name(from), depositor: None };
         let mut paid_rest = false;
         // Every fixed amount first, whatever the order of the directions: "the rest" is what they leave.
         let is_rest = |d: &&Direction| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. });
@@ -200,7 +222,7 @@ impl Txn<'_> {
                     self.state.ledger.balance(&pool)
                 }
             };
-            self.post(pool.clone(), LedgerAccount::outside(to), amount, cause.clone())?;
+            self.post(pool.clone(), LedgerAccount::Outside { party: self.state.name(to) }, amount, cause.clone())?;
         }
         if paid_rest {
             self.emit(EventKind::Closed { account: from.to_string(), clause: context.clause.clone() });
@@ -217,10 +239,20 @@ impl Txn<'_> {
             let message = format!("`{account}` holds pooled money no longer attributed to a depositor; a refund cannot divide it");
             return Err(Rejection::new("unattributed_funds", message).in_clause(&context.clause));
         }
-        let parts: Vec<(String, Money)> = self.state.ledger.custody_parts(account).filter_map(|(d, m)| d.map(|d| (d.to_string(), m))).collect();
-        for (depositor, amount) in parts {
+        // Every posting is checked before the first is emitted (each touches only its
+        // own depositor's two accounts, so the checks are independent): a refund that
+        // refuses has emitted nothing, which lets a deadline run it without a copy.
+        let first_id = self.state.ledger.next_posting_id();
+        let mut postings = Vec::new();
+        for (id, (from, amount)) in (first_id..).zip(self.depositor_parts(account)) {
+            let depositor = from.depositor().expect("a depositor's part").clone();
             let cause = context.cause.adding(format!("returns to {} exactly what they deposited", self.state.describe_identity(&depositor)));
-            self.post(LedgerAccount::custody(account, Some(&depositor)), LedgerAccount::outside(&depositor), amount, cause)?;
+            let posting = Posting { id, at: self.at, debit: from, credit: LedgerAccount::Outside { party: depositor }, amount, cause };
+            self.state.ledger.check(&posting).map_err(|e| Rejection::new("ledger", format!("{e:?}")))?;
+            postings.push(posting);
+        }
+        for posting in postings {
+            self.emit(EventKind::Posted(posting));
         }
         self.emit(EventKind::Closed { account: account.to_string(), clause: context.clause.clone() });
         Ok(())
@@ -301,13 +333,13 @@ fn check_directions(context: &ActionContext, directions: &[Direction]) -> Outcom
 /// Splits `amount` across `parts` in proportion to each part, to the cent: each gets
 /// the floor of its share, and the cents left go to the largest remainders (ties to
 /// the earlier depositor). The caller guarantees `amount` ≤ the sum of the parts.
-fn pro_rata(parts: &[(String, Money)], amount: Money) -> Vec<(String, Money)> {
+fn pro_rata<T: Clone>(parts: &[(T, Money)], amount: Money) -> Vec<(T, Money)> {
     let total: i128 = parts.iter().map(|(_, m)| i128::from(m.minor)).sum();
     assert!(i128::from(amount.minor) <= total, "cannot draw more than the account holds");
     if total == 0 {
         return Vec::new();
     }
-    let mut shares: Vec<(String, i128, i128)> = parts
+    let mut shares: Vec<(T, i128, i128)> = parts
         .iter()
         .map(|(who, m)| {
             let exact = i128::from(m.minor) * i128::from(amount.minor);
@@ -329,6 +361,13 @@ fn pro_rata(parts: &[(String, Money)], amount: Money) -> Vec<(String, Money)> {
         .filter(|(_, share, _)| *share > 0)
         .map(|(who, share, _)| (who, Money::from_minor(i64::try_from(share).expect("a share is at most the part it came from"))))
         .collect()
+}
+
+/// Actions that refuse, if they refuse, before their first event: a refund checks
+/// every posting first; a notice, a termination and a referral cannot refuse after
+/// emitting. A new action is not on this list until someone shows it checks first.
+fn checks_before_emitting(action: &Action) -> bool {
+    matches!(action, Action::Refund { .. } | Action::Notify { .. } | Action::Terminate { .. } | Action::Arbitrate { .. })
 }
 
 fn fixed_total(directions: &[Direction]) -> Option<Money> {

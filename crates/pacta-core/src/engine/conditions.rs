@@ -100,7 +100,7 @@ impl State {
         let mut parts: Vec<String> = Vec::new();
         let mut roles: Vec<(String, Vec<String>)> = Vec::new();
         for signer in signers {
-            let role = self.identities.get(signer).map(|i| i.role.clone()).unwrap_or_default();
+            let role = self.identities.get(signer.as_str()).map(|i| i.role.to_string()).unwrap_or_default();
             if role == *signer {
                 parts.push(signer.clone());
                 continue;
@@ -111,7 +111,7 @@ impl State {
             }
         }
         for (role, members) in roles {
-            let total = self.members.get(&role).map_or(0, |m| m.len());
+            let total = self.members.get(role.as_str()).map_or(0, |m| m.len());
             let count = if members.len() == total { format!("all {total}") } else { format!("{} of {total}", members.len()) };
             let plural = if total == 1 { role.clone() } else { format!("{role}s") };
             parts.push(format!("{count} {plural} ({})", members.join(", ")));

@@ -69,7 +69,7 @@ impl Txn<'_> {
         let mut context = ActionContext::with_cause(clause, cause);
         context.rule = Some(key.clone());
         context.anchor_day = Some(entry.deadline.last_day);
-        if let Err(rejection) = self.attempt(|txn| txn.run_actions(&context, actions)) {
+        if let Err(rejection) = self.run_rule(&context, actions) {
             // A hold only delays what the deadline decided: the action stays owed.
             let owed = rejection.code == "held";
             let blocked = EventKind::ActionBlocked { clause: clause.number.clone(), rule: Some(key.clone()), owed, reason: rejection.message };

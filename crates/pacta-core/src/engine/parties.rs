@@ -2,6 +2,7 @@
 
 use super::state::State;
 use crate::agreement::{PartyKind, PartyRef, PartySet, SetMode};
+use crate::name::Name;
 
 impl State {
     /// The identities a party name stands for: itself, a group's members, or a role's members so far.
@@ -9,7 +10,7 @@ impl State {
         match self.agreement.party(party).map(|p| &p.kind) {
             Some(PartyKind::Single { .. }) => vec![party.to_string()],
             Some(PartyKind::Group(members)) => members.clone(),
-            Some(PartyKind::Many) => self.members.get(party).map(|m| m.iter().cloned().collect()).unwrap_or_default(),
+            Some(PartyKind::Many) => self.members.get(party).map(|m| m.iter().map(Name::to_string).collect()).unwrap_or_default(),
             None => Vec::new(),
         }
     }
@@ -17,7 +18,7 @@ impl State {
     pub fn resolve(&self, reference: &PartyRef) -> Vec<String> {
         match reference {
             PartyRef::One(name) | PartyRef::Each(name) => self.identities_of(name),
-            PartyRef::Any => self.identities.keys().cloned().collect(),
+            PartyRef::Any => self.identities.keys().map(Name::to_string).collect(),
         }
     }
 

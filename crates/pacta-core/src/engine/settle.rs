@@ -186,7 +186,7 @@ impl Txn<'_> {
             let because = format!("fell due on {} while the funds were held; carried out once the hold was lifted", self.state.local_day(*since));
             let mut context = ActionContext::new(clause, because, Vec::new());
             context.rule = Some(rule.clone());
-            if let Err(rejection) = self.attempt(|txn| txn.run_actions(&context, actions)) {
+            if let Err(rejection) = self.run_rule(&context, actions) {
                 let blocked = EventKind::ActionBlocked { clause: rule.clause.clone(), rule: Some(rule.clone()), owed: false, reason: rejection.message };
                 self.emit(blocked);
             }

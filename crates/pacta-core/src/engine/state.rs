@@ -14,11 +14,12 @@ use crate::calendar::{Deadline, Period};
 use crate::consent::Terms;
 use crate::ledger::{Hold, HoldStatus, Ledger};
 use crate::money::Money;
+use crate::name::Name;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// The party name in the agreement this identity acts as (`purchaser` for a member).
-    pub role: String,
+    pub role: Name,
     pub legal_name: String,
     pub public_key: Option<[u8; 32]>,
 }
@@ -39,17 +40,17 @@ pub struct Signature {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counterparts {
     pub terms: Terms,
-    pub signatures: OrdMap<String, Signature>,
+    pub signatures: OrdMap<Name, Signature>,
     /// How many members of each `many` role have signed, so completeness is O(1).
-    pub by_role: OrdMap<String, usize>,
+    pub by_role: OrdMap<Name, usize>,
 }
 
 /// Every copy of one document received so far.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Deliveries {
-    pub by: OrdMap<String, Delivery>,
+    pub by: OrdMap<Name, Delivery>,
     /// How many members of each `many` role have delivered, so completeness is O(1).
-    pub by_role: OrdMap<String, usize>,
+    pub by_role: OrdMap<Name, usize>,
     pub first_at: Option<Timestamp>,
     pub last_at: Option<Timestamp>,
 }
@@ -145,9 +146,9 @@ pub struct State {
     /// 1 at opening; each executed amendment adds one.
     pub version: u32,
     pub last_at: Timestamp,
-    pub identities: OrdMap<String, Identity>,
+    pub identities: OrdMap<Name, Identity>,
     /// Members of each `many` role, in the order they joined.
-    pub members: OrdMap<String, Vector<String>>,
+    pub members: OrdMap<Name, Vector<Name>>,
     pub deliveries: OrdMap<String, Deliveries>,
     pub counterparts: OrdMap<String, Counterparts>,
     pub executed: OrdMap<String, Execution>,
@@ -207,11 +208,12 @@ impl State {
             match party.kind {
                 PartyKind::Single { .. } => {
                     let key = keys.iter().find(|(name, _)| name == &party.name).map(|(_, k)| *k);
-                    let identity = Identity { role: party.name.clone(), legal_name: party.legal_name.clone(), public_key: key };
-                    state.identities.insert(party.name.clone(), identity);
+                    let name = Name::from(&party.name);
+                    let identity = Identity { role: name.clone(), legal_name: party.legal_name.clone(), public_key: key };
+                    state.identities.insert(name, identity);
                 }
                 PartyKind::Many => {
-                    state.members.insert(party.name.clone(), Vector::new());
+                    state.members.insert(Name::from(&party.name), Vector::new());
                 }
                 PartyKind::Group(_) => {}
             }
@@ -247,8 +249,13 @@ impl State {
     }
 
     /// The role of a member of a `many` role; `None` for single parties.
-    pub fn member_role(&self, identity: &str) -> Option<String> {
+    pub fn member_role(&self, identity: &str) -> Option<Name> {
         self.identities.get(identity).filter(|i| i.role != identity).map(|i| i.role.clone())
+    }
+
+    /// The shared name of a known party or member; a new one for anyone else.
+    pub fn name(&self, identity: &str) -> Name {
+        self.identities.get_key_value(identity).map_or_else(|| Name::from(identity), |(name, _)| name.clone())
     }
 
     fn bump_id(&mut self, id: u64) {
@@ -279,19 +286,19 @@ pub fn evolve(state: &mut State, event: &Event) {
     match &event.kind {
         EventKind::Opened { .. } => panic!("Opened only starts a journal"),
         EventKind::Joined { role, member, legal_name, public_key } => {
-            let identity = Identity { role: role.clone(), legal_name: legal_name.clone(), public_key: Some(*public_key) };
-            assert!(state.identities.insert(member.clone(), identity).is_none(), "member ids are unique");
-            state.members.entry(role.clone()).or_default().push_back(member.clone());
+            let (role, members) = state.members.get_key_value_mut(role.as_str()).expect("members join a `many` role");
+            let (role, member) = (role.clone(), Name::from(member));
+            members.push_back(member.clone());
+            let identity = Identity { role, legal_name: legal_name.clone(), public_key: Some(*public_key) };
+            assert!(state.identities.insert(member, identity).is_none(), "member ids are unique");
         }
         EventKind::Posted(posting) => {
-            if let Err(error) = state.ledger.apply(posting) {
-                panic!("posting {} breaks the ledger: {error:?}", posting.id);
-            }
+            state.ledger.apply(posting);
         }
         EventKind::Delivered { document, by, sha256 } => {
-            let role = state.member_role(by);
+            let (by, role) = (state.name(by), state.member_role(by));
             let entry = state.deliveries.entry(document.clone()).or_default();
-            assert!(entry.by.insert(by.clone(), Delivery { at, sha256: *sha256 }).is_none(), "a party delivers a document once");
+            assert!(entry.by.insert(by, Delivery { at, sha256: *sha256 }).is_none(), "a party delivers a document once");
             if let Some(role) = role {
                 *entry.by_role.entry(role).or_insert(0) += 1;
             }
@@ -299,14 +306,14 @@ pub fn evolve(state: &mut State, event: &Event) {
             entry.last_at = Some(entry.last_at.map_or(at, |t| t.max(at)));
         }
         EventKind::Signed { instrument, signer, terms, signature } => {
-            let role = state.member_role(signer);
+            let (signer, role) = (state.name(signer), state.member_role(signer));
             let entry = state.counterparts.entry(instrument.clone()).or_insert_with(|| Counterparts {
                 terms: terms.clone(),
                 signatures: OrdMap::new(),
                 by_role: OrdMap::new(),
             });
             assert_eq!(&entry.terms, terms, "counterparts are over the same terms");
-            assert!(entry.signatures.insert(signer.clone(), Signature { at, signature: *signature }).is_none(), "a party signs a counterpart once");
+            assert!(entry.signatures.insert(signer, Signature { at, signature: *signature }).is_none(), "a party signs a counterpart once");
             if let Some(role) = role {
                 *entry.by_role.entry(role).or_insert(0) += 1;
             }
@@ -358,8 +365,9 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Resigned { .. } => state.resigned = Some(at),
         EventKind::SuccessorAppointed { role, legal_name, public_key, .. } => {
+            let role = state.name(role);
             let identity = Identity { role: role.clone(), legal_name: legal_name.clone(), public_key: Some(*public_key) };
-            state.identities.insert(role.clone(), identity);
+            state.identities.insert(role, identity);
             state.resigned = None;
         }
         EventKind::Amended { version, source_sha256, agreement } => {
@@ -372,7 +380,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             state.track_declarations();
         }
         EventKind::Assigned { assignor, assignee_legal_name, public_key } => {
-            let identity = state.identities.get_mut(assignor).expect("assignor is a party");
+            let identity = state.identities.get_mut(assignor.as_str()).expect("assignor is a party");
             identity.legal_name = assignee_legal_name.clone();
             identity.public_key = Some(*public_key);
         }

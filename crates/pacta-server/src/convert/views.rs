@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use pacta_core::agreement::{PartyKind, PartySet, SetMode};
 use pacta_core::engine::{DeadlinePurpose, DeadlineStatus, Event, State};
 use pacta_core::ledger::LedgerAccount;
+use pacta_core::name::Name;
 use serde_json::value::RawValue;
 
 use crate::dto::*;
@@ -64,7 +65,7 @@ pub fn detail(snapshot: &Snapshot, you: Caller) -> AgreementDetail {
                 PartyKind::Many => ("many", false, state.identities_of(&p.name).iter().map(member).collect()),
                 PartyKind::Group(names) => ("group", false, names.iter().map(member).collect()),
             };
-            let legal_name = state.identities.get(&p.name).map_or_else(|| p.legal_name.clone(), |i| i.legal_name.clone());
+            let legal_name = state.identities.get(p.name.as_str()).map_or_else(|| p.legal_name.clone(), |i| i.legal_name.clone());
             PartyView { name: p.name.clone(), legal_name, kind: kind.to_string(), escrow_agent, has_key: has_key(&p.name), members }
         })
         .collect();
@@ -145,7 +146,7 @@ pub fn balances(state: &State) -> BalancesView {
             account: a.name.clone(),
             held_by: a.held_by.clone(),
             total: money(state, state.ledger.custody_total(&a.name)),
-            parts: state.ledger.custody_parts(&a.name).map(|(d, m)| CustodyPart { depositor: d.map(str::to_string), balance: money(state, m) }).collect(),
+            parts: state.ledger.custody_parts(&a.name).map(|(d, m)| CustodyPart { depositor: d.depositor().map(Name::to_string), balance: money(state, m) }).collect(),
         })
         .collect();
     let mut parties = Vec::new();
@@ -154,7 +155,7 @@ pub fn balances(state: &State) -> BalancesView {
         let line = AmountLine { account: account.label(), amount: money(state, balance) };
         match account {
             LedgerAccount::Outside { .. } => parties.push(line),
-            LedgerAccount::Court { court } => courts.push(AmountLine { account: court.clone(), ..line }),
+            LedgerAccount::Court { court } => courts.push(AmountLine { account: court.to_string(), ..line }),
             LedgerAccount::Custody { .. } => {}
         }
     }
@@ -193,7 +194,7 @@ pub fn conditions(state: &State) -> ConditionsView {
             let delivered: Vec<DeliveryView> = state
                 .deliveries
                 .get(&d.name)
-                .map(|m| m.by.iter().map(|(by, x)| DeliveryView { by: by.clone(), at: x.at.to_string(), sha256: hex::encode(x.sha256) }).collect())
+                .map(|m| m.by.iter().map(|(by, x)| DeliveryView { by: by.to_string(), at: x.at.to_string(), sha256: hex::encode(x.sha256) }).collect())
                 .unwrap_or_default();
             let done: BTreeSet<String> = delivered.iter().map(|x| x.by.clone()).collect();
             let complete_at = state.since(&pacta_core::agreement::Condition::Received(d.name.clone()));
@@ -220,7 +221,7 @@ pub fn conditions(state: &State) -> ConditionsView {
                     (signed, Some(done.at.to_string()), Some(hex::encode(done.terms.digest())))
                 }
                 (None, Some(gathered)) => {
-                    let signed = gathered.signatures.iter().map(|(by, s)| SignatureView { by: by.clone(), at: s.at.to_string() }).collect();
+                    let signed = gathered.signatures.iter().map(|(by, s)| SignatureView { by: by.to_string(), at: s.at.to_string() }).collect();
                     (signed, None, Some(hex::encode(gathered.terms.digest())))
                 }
                 (None, None) => (vec![], None, None),

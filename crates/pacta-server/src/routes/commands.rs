@@ -153,7 +153,7 @@ fn payload(snapshot: &Snapshot, principal: &Principal, instrument: &str, signer:
         (None, Principal::Party { identity, .. }) => identity.clone(),
         (None, Principal::Admin) => principal.actor(state)?,
     };
-    if !state.identities.contains_key(&signer) {
+    if !state.identities.contains_key(signer.as_str()) {
         return Err(ApiError::invalid("unknown_party", "signer", format!("`{signer}` is not a party to `{}`", state.id)));
     }
     let digest = terms.digest();

@@ -7,7 +7,7 @@ use crate::ledger::{Cause, LedgerAccount};
 use crate::money::Money;
 
 pub fn deposit(txn: &mut Txn<'_>, actor: &str, account: &str, amount: Money) -> Outcome {
-    let Some(declared) = txn.state.agreement.account(account).cloned() else {
+    let Some(limit) = txn.state.agreement.account(account).map(|a| a.limit) else {
         return Err(Rejection::new("unknown_account", format!("no account `{account}` in this agreement")));
     };
     let permitted = find_rule(txn, |rule| match rule {
@@ -22,7 +22,7 @@ pub fn deposit(txn: &mut Txn<'_>, actor: &str, account: &str, amount: Money) -> 
     }
     txn.check_movable_for_deposit(account)?;
     let after = txn.state.ledger.custody_total(account).checked_add(amount).ok_or_else(|| Rejection::new("overflow", "the deposit overflows the account"))?;
-    if let Some(limit) = declared.limit {
+    if let Some(limit) = limit {
         if after > limit {
             let currency = txn.state.agreement.currency;
             let message = format!("`{account}` may hold at most {}; this deposit would bring it to {}", limit.display(currency), after.display(currency));
@@ -32,7 +32,10 @@ pub fn deposit(txn: &mut Txn<'_>, actor: &str, account: &str, amount: Money) -> 
     let title = txn.state.clause_title(&clause);
     let who = txn.state.describe_identity(actor);
     let cause = Cause::new(&clause, &title, format!("deposit by {who}"));
-    txn.post(LedgerAccount::outside(actor), LedgerAccount::custody(account, Some(actor)), amount, cause)
+    // The depositor's name is the one the state already holds, so the two new balances share it.
+    let depositor = txn.state.name(actor);
+    let custody = LedgerAccount::Custody { account: txn.state.ledger.custody_name(account), depositor: Some(depositor.clone()) };
+    txn.post(LedgerAccount::Outside { party: depositor }, custody, amount, cause)
 }
 
 impl Txn<'_> {

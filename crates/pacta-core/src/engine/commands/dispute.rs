@@ -87,10 +87,10 @@ pub fn deposit_with_court(txn: &mut Txn<'_>, actor: &str, account: &str) -> Outc
     lift_hold(txn, account, HoldStatus::Posted, |_| true)?;
     let title = txn.state.clause_title(&clause);
     let cause = Cause::new(&clause, &title, format!("deposited with {court} during a dispute"));
-    let parts: Vec<_> = txn.state.ledger.custody_parts(account).map(|(d, m)| (d.map(str::to_string), m)).collect();
-    for (depositor, amount) in parts {
-        let from = LedgerAccount::custody(account, depositor.as_deref());
-        txn.post(from, LedgerAccount::Court { court: court.clone() }, amount, cause.clone())?;
+    let parts: Vec<_> = txn.state.ledger.custody_parts(account).map(|(a, m)| (a.clone(), m)).collect();
+    let to = LedgerAccount::Court { court: court.as_str().into() };
+    for (from, amount) in parts {
+        txn.post(from, to.clone(), amount, cause.clone())?;
     }
     txn.emit(EventKind::Closed { account: account.into(), clause });
     txn.resolve_disputes(&format!("funds deposited with {court}"));

@@ -13,6 +13,7 @@ use crate::engine::parties::join_names;
 use crate::engine::state::DeadlineStatus;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 use crate::ledger::HoldStatus;
+use crate::name::Name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -62,9 +63,9 @@ pub fn sign(txn: &mut Txn<'_>, actor: &str, instrument: &str, terms: &Terms, sig
         return Ok(());
     }
     // Signers in the order they signed, which is how the instrument came to be executed.
-    let mut signatures: Vec<(jiff::Timestamp, String)> = txn.state.counterparts[instrument].signatures.iter().map(|(who, s)| (s.at, who.clone())).collect();
+    let mut signatures: Vec<(jiff::Timestamp, &str)> = txn.state.counterparts[instrument].signatures.iter().map(|(who, s)| (s.at, who.as_str())).collect();
     signatures.sort();
-    let signers: Vec<String> = signatures.into_iter().map(|(_, who)| who).collect();
+    let signers: Vec<String> = signatures.into_iter().map(|(_, who)| who.to_string()).collect();
     txn.emit(EventKind::Executed { instrument: instrument.into(), signers });
     on_executed(txn, instrument, terms, &spec)
 }
@@ -99,7 +100,7 @@ fn check_signable(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, s
             return Err(Rejection::new("duplicate", format!("`{actor}` already signed `{instrument}`")));
         }
         if &gathered.terms != terms {
-            let others: Vec<String> = gathered.signatures.keys().cloned().collect();
+            let others: Vec<String> = gathered.signatures.keys().map(Name::to_string).collect();
             let message = format!("these terms differ from the ones {} already signed (sha256 {})", join_names(&others), hex::encode(gathered.terms.digest()));
             return Err(Rejection::new("terms_mismatch", message));
         }
