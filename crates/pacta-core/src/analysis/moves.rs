@@ -256,7 +256,7 @@ fn fired_deadlines<'a>(state: &'a State, decision: &Decision) -> Vec<&'a crate::
     decision
         .events()
         .filter_map(|e| match e.kind {
-            EventKind::DeadlineFired { id } => state.deadlines.get(&id),
+            EventKind::DeadlineFired { id } => state.deadlines.get(&id).map(|d| &**d),
             _ => None,
         })
         .filter(|entry| !matches!(entry.purpose, crate::engine::event::DeadlinePurpose::AccrualPeriod { .. }))

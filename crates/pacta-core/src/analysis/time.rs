@@ -25,6 +25,7 @@ pub fn next_deadline(state: &State) -> Option<&DeadlineEntry> {
         .values()
         .filter(|d| d.status == DeadlineStatus::Pending && !matches!(d.purpose, DeadlinePurpose::AccrualPeriod { .. }))
         .min_by_key(|d| (d.deadline.due, d.id))
+        .map(|d| &**d)
 }
 
 /// A `Tick` at `at`: every deadline due by then fires. A tick is never refused.

@@ -148,16 +148,19 @@ pub struct State {
     pub last_at: Timestamp,
     pub identities: OrdMap<Name, Identity>,
     /// Members of each `many` role, in the order they joined.
-    pub members: OrdMap<Name, Vector<Name>>,
-    pub deliveries: OrdMap<String, Deliveries>,
-    pub counterparts: OrdMap<String, Counterparts>,
+    pub members: OrdMap<Name, Arc<Vector<Name>>>,
+    // Maps that hold a few entries per agreement keep their values behind an `Arc`:
+    // a map node has room for 16 entries whether or not they are used, so small
+    // values keep a small agreement's state small (and its copies cheap).
+    pub deliveries: OrdMap<String, Arc<Deliveries>>,
+    pub counterparts: OrdMap<String, Arc<Counterparts>>,
     pub executed: OrdMap<String, Execution>,
     pub occurred: OrdMap<String, Timestamp>,
     pub ledger: Ledger,
     pub fired_rules: OrdMap<RuleKey, Timestamp>,
     /// Deadline actions a hold blocked, owed since the instant they fell due.
     pub owed: OrdMap<RuleKey, Timestamp>,
-    pub deadlines: OrdMap<u64, DeadlineEntry>,
+    pub deadlines: OrdMap<u64, Arc<DeadlineEntry>>,
     pub obligations: OrdMap<String, ObligationState>,
     pub accruals: OrdMap<RuleKey, AccrualState>,
     pub waivers: OrdMap<String, WaiverState>,
@@ -213,7 +216,7 @@ impl State {
                     state.identities.insert(name, identity);
                 }
                 PartyKind::Many => {
-                    state.members.insert(Name::from(&party.name), Vector::new());
+                    state.members.insert(Name::from(&party.name), Arc::default());
                 }
                 PartyKind::Group(_) => {}
             }
@@ -264,7 +267,7 @@ impl State {
     }
 
     fn deadline_mut(&mut self, id: u64) -> &mut DeadlineEntry {
-        let entry = self.deadlines.get_mut(&id).expect("event names a known deadline");
+        let entry = Arc::make_mut(self.deadlines.get_mut(&id).expect("event names a known deadline"));
         assert_eq!(entry.status, DeadlineStatus::Pending, "only a pending deadline changes status");
         entry
     }
@@ -288,7 +291,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventKind::Joined { role, member, legal_name, public_key } => {
             let (role, members) = state.members.get_key_value_mut(role.as_str()).expect("members join a `many` role");
             let (role, member) = (role.clone(), Name::from(member));
-            members.push_back(member.clone());
+            Arc::make_mut(members).push_back(member.clone());
             let identity = Identity { role, legal_name: legal_name.clone(), public_key: Some(*public_key) };
             assert!(state.identities.insert(member, identity).is_none(), "member ids are unique");
         }
@@ -297,7 +300,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Delivered { document, by, sha256 } => {
             let (by, role) = (state.name(by), state.member_role(by));
-            let entry = state.deliveries.entry(document.clone()).or_default();
+            let entry = Arc::make_mut(state.deliveries.entry(document.clone()).or_default());
             assert!(entry.by.insert(by, Delivery { at, sha256: *sha256 }).is_none(), "a party delivers a document once");
             if let Some(role) = role {
                 *entry.by_role.entry(role).or_insert(0) += 1;
@@ -307,11 +310,9 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Signed { instrument, signer, terms, signature } => {
             let (signer, role) = (state.name(signer), state.member_role(signer));
-            let entry = state.counterparts.entry(instrument.clone()).or_insert_with(|| Counterparts {
-                terms: terms.clone(),
-                signatures: OrdMap::new(),
-                by_role: OrdMap::new(),
-            });
+            let entry = Arc::make_mut(state.counterparts.entry(instrument.clone()).or_insert_with(|| {
+                Arc::new(Counterparts { terms: terms.clone(), signatures: OrdMap::new(), by_role: OrdMap::new() })
+            }));
             assert_eq!(&entry.terms, terms, "counterparts are over the same terms");
             assert!(entry.signatures.insert(signer, Signature { at, signature: *signature }).is_none(), "a party signs a counterpart once");
             if let Some(role) = role {
@@ -320,7 +321,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Executed { instrument, signers } => {
             let gathered = state.counterparts.remove(instrument).expect("an executed instrument has counterparts");
-            state.executed.insert(instrument.clone(), Execution { at, signers: signers.clone(), terms: gathered.terms });
+            state.executed.insert(instrument.clone(), Execution { at, signers: signers.clone(), terms: gathered.terms.clone() });
         }
         EventKind::RuleFired { rule } => {
             assert!(state.fired_rules.insert(rule.clone(), at).is_none(), "a when-rule fires once");
@@ -328,7 +329,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventKind::DeadlineSet { id, purpose, deadline } => {
             state.bump_id(*id);
             let entry = DeadlineEntry { id: *id, purpose: purpose.clone(), deadline: deadline.clone(), status: DeadlineStatus::Pending };
-            state.deadlines.insert(*id, entry);
+            state.deadlines.insert(*id, Arc::new(entry));
         }
         EventKind::DeadlineMet { id } => state.deadline_mut(*id).status = DeadlineStatus::Met(at),
         EventKind::DeadlineFired { id } => state.deadline_mut(*id).status = DeadlineStatus::Fired,
