@@ -104,7 +104,7 @@ impl Txn<'_> {
             let message = format!("`{account}` is held under §{} since {since}: a dispute is open", hold.clause);
             return Err(Rejection::new("held", message).in_clause(&hold.clause));
         }
-        if let Some((clause, at)) = self.state.closed.get(account) {
+        if let Some((clause, at)) = self.state.closed.get(account).map(|c| &**c) {
             let title = self.state.clause_title(clause);
             let message = format!("`{account}` was already paid out under §{clause} {title} on {}: nothing is left in it", self.state.local_day(*at));
             return Err(Rejection::new("account_closed", message).in_clause(clause));

@@ -146,7 +146,8 @@ pub struct State {
     /// 1 at opening; each executed amendment adds one.
     pub version: u32,
     pub last_at: Timestamp,
-    pub identities: OrdMap<Name, Identity>,
+    /// Behind an `Arc`, like the small maps below: a node's 16 slots then hold pointers, not identities.
+    pub identities: OrdMap<Name, Arc<Identity>>,
     /// Members of each `many` role, in the order they joined.
     pub members: OrdMap<Name, Arc<Vector<Name>>>,
     // Maps that hold a few entries per agreement keep their values behind an `Arc`:
@@ -169,7 +170,7 @@ pub struct State {
     pub notices: OrdMap<u64, NoticeState>,
     pub disputes: OrdMap<u64, DisputeState>,
     /// Accounts whose final distribution happened, with the clause and instant.
-    pub closed: OrdMap<String, (String, Timestamp)>,
+    pub closed: OrdMap<String, Arc<(String, Timestamp)>>,
     pub resigned: Option<Timestamp>,
     pub terminated: Option<(Timestamp, String, String)>,
     /// The next id for deadlines, holds, disputes and notices.
@@ -213,7 +214,7 @@ impl State {
                     let key = keys.iter().find(|(name, _)| name == &party.name).map(|(_, k)| *k);
                     let name = Name::from(&party.name);
                     let identity = Identity { role: name.clone(), legal_name: party.legal_name.clone(), public_key: key };
-                    state.identities.insert(name, identity);
+                    state.identities.insert(name, Arc::new(identity));
                 }
                 PartyKind::Many => {
                     state.members.insert(Name::from(&party.name), Arc::default());
@@ -293,7 +294,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             let (role, member) = (role.clone(), Name::from(member));
             Arc::make_mut(members).push_back(member.clone());
             let identity = Identity { role, legal_name: legal_name.clone(), public_key: Some(*public_key) };
-            assert!(state.identities.insert(member, identity).is_none(), "member ids are unique");
+            assert!(state.identities.insert(member, Arc::new(identity)).is_none(), "member ids are unique");
         }
         EventKind::Posted(posting) => {
             state.ledger.apply(posting);
@@ -346,7 +347,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventKind::ActionBlocked { .. } | EventKind::Notified { .. } | EventKind::ArbitrationReferred { .. } => {}
         EventKind::CourtOrderObeyed { .. } => {}
         EventKind::Closed { account, clause } => {
-            state.closed.insert(account.clone(), (clause.clone(), at));
+            state.closed.insert(account.clone(), Arc::new((clause.clone(), at)));
         }
         EventKind::Disputed { id, by, reason } => {
             state.bump_id(*id);
@@ -368,7 +369,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventKind::SuccessorAppointed { role, legal_name, public_key, .. } => {
             let role = state.name(role);
             let identity = Identity { role: role.clone(), legal_name: legal_name.clone(), public_key: Some(*public_key) };
-            state.identities.insert(role, identity);
+            state.identities.insert(role, Arc::new(identity));
             state.resigned = None;
         }
         EventKind::Amended { version, source_sha256, agreement } => {
@@ -381,7 +382,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             state.track_declarations();
         }
         EventKind::Assigned { assignor, assignee_legal_name, public_key } => {
-            let identity = state.identities.get_mut(assignor.as_str()).expect("assignor is a party");
+            let identity = Arc::make_mut(state.identities.get_mut(assignor.as_str()).expect("assignor is a party"));
             identity.legal_name = assignee_legal_name.clone();
             identity.public_key = Some(*public_key);
         }
