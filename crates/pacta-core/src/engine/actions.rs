@@ -17,8 +17,9 @@ use crate::money::Money;
 /// Where an action comes from: its clause and the facts behind it.
 #[derive(Debug, Clone)]
 pub struct ActionContext {
-    pub clause: String,
-    pub clause_title: String,
+    /// The clause's number and title, shared with `cause` (no copy per action).
+    pub clause: Arc<str>,
+    pub clause_title: Arc<str>,
     /// Why the action runs, as each posting it makes records it, written once.
     pub cause: Cause,
     /// The rule running, when it is one (accruals are keyed by it).
@@ -40,7 +41,9 @@ impl ActionContext {
 
     /// A context whose cause was written before (the agreement keeps a deadline's words).
     pub fn with_cause(clause: &Clause, cause: Cause) -> ActionContext {
-        ActionContext { clause: clause.number.clone(), clause_title: clause.title.clone(), cause, rule: None, anchor_day: None, dispute: None, directed: false }
+        let (number, title) = (Arc::clone(&cause.clause), Arc::clone(&cause.clause_title));
+        debug_assert!(*number == *clause.number && *title == *clause.title, "a cause written for this clause");
+        ActionContext { clause: number, clause_title: title, cause, rule: None, anchor_day: None, dispute: None, directed: false }
     }
 
     pub fn cause(&self) -> Cause {
@@ -79,7 +82,7 @@ impl Txn<'_> {
             Action::Refund { account } => self.refund(context, account),
             Action::Notify { to, subject } => {
                 let to = self.state.resolve_set(to);
-                self.emit(EventKind::Notified { clause: context.clause.clone(), to, subject: subject.clone() });
+                self.emit(EventKind::Notified { clause: context.clause.to_string(), to, subject: subject.clone() });
                 Ok(())
             }
             Action::Hold { account, until } => self.hold(context, account, until),
@@ -91,7 +94,7 @@ impl Txn<'_> {
             Action::Issue { instrument } => self.issue_by_rule(context, instrument),
             Action::Arbitrate { forum } => {
                 let dispute = context.dispute.ok_or_else(|| Rejection::new("no_dispute", "arbitration needs a dispute"))?;
-                self.emit(EventKind::ArbitrationReferred { dispute, clause: context.clause.clone(), forum: forum.clone() });
+                self.emit(EventKind::ArbitrationReferred { dispute, clause: context.clause.to_string(), forum: forum.clone() });
                 Ok(())
             }
         }
@@ -225,7 +228,7 @@ impl Txn<'_> {
             self.post(pool.clone(), LedgerAccount::Outside { party: self.state.name(to) }, amount, cause.clone())?;
         }
         if paid_rest {
-            self.emit(EventKind::Closed { account: from.to_string(), clause: context.clause.clone() });
+            self.emit(EventKind::Closed { account: from.to_string(), clause: context.clause.to_string() });
         }
         Ok(())
     }
@@ -254,7 +257,7 @@ impl Txn<'_> {
         for posting in postings {
             self.emit(EventKind::Posted(posting));
         }
-        self.emit(EventKind::Closed { account: account.to_string(), clause: context.clause.clone() });
+        self.emit(EventKind::Closed { account: account.to_string(), clause: context.clause.to_string() });
         Ok(())
     }
 
@@ -263,12 +266,12 @@ impl Txn<'_> {
             return Ok(());
         }
         let id = self.state.next_id;
-        self.emit(EventKind::HoldPlaced { id, account: account.to_string(), clause: context.clause.clone() });
+        self.emit(EventKind::HoldPlaced { id, account: account.to_string(), clause: context.clause.to_string() });
         Ok(())
     }
 
     pub fn terminate(&mut self, context: &ActionContext, reason: &str) {
-        self.emit(EventKind::Terminated { clause: context.clause.clone(), reason: reason.to_string() });
+        self.emit(EventKind::Terminated { clause: context.clause.to_string(), reason: reason.to_string() });
         let pending: Vec<u64> = self.state.deadlines.values().filter(|d| d.status == DeadlineStatus::Pending).map(|d| d.id).collect();
         for id in pending {
             self.emit(EventKind::DeadlineCancelled { id, reason: format!("the agreement terminated under §{}", context.clause) });

@@ -18,7 +18,8 @@ impl State {
                 ObligationStatus::Open | ObligationStatus::Late => None,
             }),
             Condition::Occurred(event) => self.occurred.get(event).copied(),
-            Condition::All(parts) => parts.iter().map(|c| self.since(c)).collect::<Option<Vec<_>>>()?.into_iter().max(),
+            // The latest of the parts' instants, if every part holds (none for no parts).
+            Condition::All(parts) => parts.iter().try_fold(None, |latest: Option<Timestamp>, c| self.since(c).map(|t| Some(latest.map_or(t, |l| l.max(t)))))?,
             Condition::Any(parts) => parts.iter().filter_map(|c| self.since(c)).min(),
         }
     }

@@ -136,10 +136,12 @@ impl Txn<'_> {
         for clause in &agreement.clauses {
             for (index, rule) in clause.rules.iter().enumerate() {
                 let Rule::When { condition, actions } = rule else { continue };
-                let key = RuleKey { clause: clause.number.clone(), index };
-                if self.state.fired_rules.contains_key(&key) || !self.state.holds(condition) || self.state.terminated.is_some() {
+                // A few rules ever fire, so a scan finds one without building its key.
+                let fired = self.state.fired_rules.keys().any(|k| k.index == index && k.clause == clause.number);
+                if fired || self.state.terminated.is_some() || !self.state.holds(condition) {
                     continue;
                 }
+                let key = RuleKey { clause: clause.number.clone(), index };
                 let facts: Vec<String> = self.state.facts(condition).into_iter().map(|(_, f)| f).collect();
                 let (because, authority) = match facts.split_last() {
                     Some((last, rest)) => (last.clone(), rest.to_vec()),
