@@ -27,23 +27,25 @@ impl Txn<'_> {
                 .values()
                 .filter(|d| d.status == DeadlineStatus::Pending && d.deadline.due <= until)
                 .min_by_key(|d| (d.deadline.due, d.id))
-                .cloned();
-            let Some(entry) = next else {
+                .map(|d| (d.id, d.deadline.due));
+            let Some((id, due)) = next else {
                 self.at = until;
                 return;
             };
-            self.at = entry.deadline.due;
-            self.fire(&entry);
+            self.at = due;
+            self.fire(id);
             // Nobody can refuse the passing of time, so rules it triggers never reject.
             self.settle(Mode::Lenient).expect("lenient settling records failures instead of returning them");
         }
         panic!("more than {MAX_FIRINGS} deadlines due at once");
     }
 
-    fn fire(&mut self, entry: &DeadlineEntry) {
-        self.emit(EventKind::DeadlineFired { id: entry.id });
+    fn fire(&mut self, id: u64) {
+        // Marked fired before anything else holds the entry, so the mark changes it in place.
+        self.emit(EventKind::DeadlineFired { id });
+        let entry = Arc::clone(&self.state.deadlines[&id]);
         match &entry.purpose {
-            DeadlinePurpose::Unless(key) => self.fire_unless(key, entry),
+            DeadlinePurpose::Unless(key) => self.fire_unless(key, &entry),
             DeadlinePurpose::ObligationDue(name) => {
                 self.emit(EventKind::ObligationChanged { name: name.clone(), status: ObligationStatus::Late });
             }
@@ -52,7 +54,7 @@ impl Txn<'_> {
                 let reason = format!("its period ended: {}", entry.deadline);
                 self.emit(EventKind::WaiverEnded { name: name.clone(), reason });
             }
-            DeadlinePurpose::AccrualPeriod { rule, period } => self.accrue(rule, *period, entry),
+            DeadlinePurpose::AccrualPeriod { rule, period } => self.accrue(rule, *period, &entry),
         }
     }
 
