@@ -12,8 +12,41 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone)]
 pub struct Name(Arc<str>);
+
+// Equal names are usually the same shared text, so a pointer comparison settles
+// most lookups' last step; otherwise names compare as their text, as `Borrow<str>`
+// requires.
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As the text hashes, so that a `&str` finds its name in a hashed map.
+        self.as_str().hash(state);
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.0.cmp(&other.0)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Name {
     pub fn as_str(&self) -> &str {
@@ -102,6 +135,8 @@ mod tests {
         assert_eq!(map.get("alpha"), Some(&1));
         assert_eq!(map.keys().map(Name::as_str).collect::<Vec<_>>(), ["alpha", "beta"]);
         assert!(Name::from("a") < Name::from("b"));
+        assert_eq!(Name::from("same"), Name::from("same"), "separate copies of one text are equal");
+        assert_eq!(Name::from("a").cmp(&Name::from("a")), std::cmp::Ordering::Equal);
         assert_eq!(Name::from("x"), "x");
     }
 
