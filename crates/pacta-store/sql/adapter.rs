@@ -178,11 +178,11 @@ impl Tx {
         Ok(sqlx::query_file!("../pacta-store/sql/advance_heads.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `{agreement_id, seq, at, kind, payload, prev_hash, hash}` (the payload as
-    /// a JSON string of its text, hashes in hex).
-    pub async fn insert_events(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+    /// Rows `{agreement_id, seq, at, kind, bytes, payload_len}`; `bytes` is where
+    /// (1-based) the row's `prev_hash ‖ hash ‖ payload` start in `bytes`.
+    pub async fn insert_events(&mut self, rows: &Batch, bytes: &[u8]) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
-        Ok(sqlx::query_file!("../pacta-store/sql/insert_events.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_events.sql", param as _, bytes as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
     /// Rows `{agreement_id, account, delta}`, at most one per account.
@@ -191,11 +191,12 @@ impl Tx {
         Ok(sqlx::query_file!("../pacta-store/sql/add_balances.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `{key, agreement_id, request_sha256, status, body, created_at}` (bytes in
-    /// hex); a key already stored is skipped. Returns how many were inserted.
-    pub async fn insert_receipts(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+    /// Rows `{key, agreement_id, status, created_at, bytes, body_len}`; `bytes` is
+    /// where (1-based) the row's `request_sha256 ‖ body` start in `bytes`. A key
+    /// already stored is skipped. Returns how many were inserted.
+    pub async fn insert_receipts(&mut self, rows: &Batch, bytes: &[u8]) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
-        Ok(sqlx::query_file!("../pacta-store/sql/insert_receipts.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_receipts.sql", param as _, bytes as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {

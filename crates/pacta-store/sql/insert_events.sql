@@ -5,7 +5,7 @@ SELECT
     CAST(r ->> 'seq' AS BIGINT),
     r ->> 'at',
     r ->> 'kind',
-    r ->> 'payload',
-    unhex(r ->> 'prev_hash'),
-    unhex(r ->> 'hash')
+    substr(CAST($2 AS BLOB), CAST(r ->> 'bytes' AS INTEGER) + 64, CAST(r ->> 'payload_len' AS INTEGER)),
+    substr(CAST($2 AS BLOB), CAST(r ->> 'bytes' AS INTEGER), 32),
+    substr(CAST($2 AS BLOB), CAST(r ->> 'bytes' AS INTEGER) + 32, 32)
 FROM rows

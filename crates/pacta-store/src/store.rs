@@ -507,6 +507,8 @@ fn prepare<'a>(batch: &'a [Append<'a>]) -> Result<Vec<Prepared<'a>>, AppendError
 /// A batch's receipts as one statement's rows.
 pub(crate) struct PreparedReceipts {
     rows: String,
+    /// Each receipt's `request_sha256 ‖ body`, one after the other (see insert_receipts.sql).
+    bytes: Vec<u8>,
     keys: Vec<String>,
 }
 
@@ -517,21 +519,26 @@ fn prepare_receipts(receipts: &[Receipt]) -> Result<Option<PreparedReceipts>, Ap
     let mut keys: Vec<String> = Vec::with_capacity(receipts.len());
     let mut seen = std::collections::HashSet::with_capacity(receipts.len());
     let mut rows = Rows::new();
+    let mut bytes = Vec::with_capacity(receipts.iter().map(|r| 32 + r.body.len()).sum());
     for r in receipts {
         if !seen.insert(r.key.as_str()) {
             return Err(AppendError::Invalid { agreement_id: r.agreement_id.clone(), reason: format!("two receipts with key `{}` in one batch", r.key) });
         }
         keys.push(r.key.clone());
+        // SQL positions count from 1.
+        let start = bytes.len() as i64 + 1;
+        bytes.extend_from_slice(&r.request_sha256);
+        bytes.extend_from_slice(&r.body);
         rows.row()
             .str("key", &r.key)
             .str("agreement_id", &r.agreement_id)
-            .hex("request_sha256", &r.request_sha256)
             .int("status", i64::from(r.status))
-            .hex("body", &r.body)
             .int("created_at", r.created_at)
+            .int("bytes", start)
+            .int("body_len", r.body.len() as i64)
             .end();
     }
-    Ok(Some(PreparedReceipts { rows: rows.finish(), keys }))
+    Ok(Some(PreparedReceipts { rows: rows.finish(), bytes, keys }))
 }
 
 pub(crate) enum WriteError {
@@ -570,7 +577,7 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
     if let Some(receipts) = receipts {
         // First, so a request another server already answered costs no journal work;
         // `ON CONFLICT DO NOTHING` counts instead of failing, so this is not taken for a lost race.
-        if tx.insert_receipts(&receipts.rows).await? != receipts.keys.len() as u64 {
+        if tx.insert_receipts(&receipts.rows, &receipts.bytes).await? != receipts.keys.len() as u64 {
             return Err(WriteError::ReceiptExists);
         }
     }
@@ -582,6 +589,8 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
 
     let mut running: BTreeMap<&str, Running> = BTreeMap::new();
     let mut events = Rows::new();
+    // Each event's `prev_hash ‖ hash ‖ payload`, one after the other (see insert_events.sql).
+    let mut event_bytes: Vec<u8> = Vec::with_capacity(prepared.iter().map(|p| p.encoded.iter().map(|e| 64 + e.2.len()).sum::<usize>()).sum());
     let mut deltas: BTreeMap<(&str, &str), i128> = BTreeMap::new();
     for p in prepared {
         let id = p.append.agreement_id;
@@ -605,15 +614,19 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         for (at, kind, payload) in &p.encoded {
             let seq = state.seq + 1;
             let hash = chain::entry_hash(id, seq, at, kind, payload, &state.hash);
+            // SQL positions count from 1.
+            let start = event_bytes.len() as i64 + 1;
+            event_bytes.extend_from_slice(&state.hash);
+            event_bytes.extend_from_slice(&hash);
+            event_bytes.extend_from_slice(payload);
             events
                 .row()
                 .str("agreement_id", id)
                 .int("seq", seq as i64)
                 .str("at", at)
                 .str("kind", kind)
-                .str("payload", std::str::from_utf8(payload).expect("the codec writes UTF-8"))
-                .hex("prev_hash", &state.hash)
-                .hex("hash", &hash)
+                .int("bytes", start)
+                .int("payload_len", payload.len() as i64)
                 .end();
             if seq == 1 {
                 state.opened_at = Some(at.clone());
@@ -676,7 +689,7 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             return Err(WriteError::Raced(sqlx::Error::RowNotFound));
         }
     }
-    tx.insert_events(&events.finish()).await?;
+    tx.insert_events(&events.finish(), &event_bytes).await?;
     if !balances.is_empty() {
         tx.add_balances(&balances.finish()).await?;
     }
