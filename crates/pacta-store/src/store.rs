@@ -588,9 +588,13 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
     let heads: HashMap<String, HeadRow> = tx.heads(&ids).await?.into_iter().map(|h| (h.id.clone(), h)).collect();
 
     let mut running: BTreeMap<&str, Running> = BTreeMap::new();
-    let mut events = Rows::new();
-    // Each event's `prev_hash ‖ hash ‖ payload`, one after the other (see insert_events.sql).
-    let mut event_bytes: Vec<u8> = Vec::with_capacity(prepared.iter().map(|p| p.encoded.iter().map(|e| 64 + e.2.len()).sum::<usize>()).sum());
+    // The events, in the order of `insert_events.sql`'s positions, and their bytes:
+    // `prev_hash ‖ hash` of every row (row i at 64 i), then every payload (at its
+    // row's `payload_at`, counted from 0 like the other offsets).
+    let mut events = Rows::tuples();
+    let count: usize = prepared.iter().map(|p| p.encoded.len()).sum();
+    let mut hashes: Vec<u8> = Vec::with_capacity(64 * count + prepared.iter().map(|p| p.encoded.iter().map(|e| e.2.len()).sum::<usize>()).sum::<usize>());
+    let mut payloads: Vec<u8> = Vec::new();
     let mut deltas: BTreeMap<(&str, &str), i128> = BTreeMap::new();
     for p in prepared {
         let id = p.append.agreement_id;
@@ -614,20 +618,18 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         for (at, kind, payload) in &p.encoded {
             let seq = state.seq + 1;
             let hash = chain::entry_hash(id, seq, at, kind, payload, &state.hash);
-            // SQL positions count from 1.
-            let start = event_bytes.len() as i64 + 1;
-            event_bytes.extend_from_slice(&state.hash);
-            event_bytes.extend_from_slice(&hash);
-            event_bytes.extend_from_slice(payload);
+            hashes.extend_from_slice(&state.hash);
+            hashes.extend_from_slice(&hash);
             events
                 .row()
                 .str("agreement_id", id)
                 .int("seq", seq as i64)
                 .str("at", at)
                 .str("kind", kind)
-                .int("bytes", start)
+                .int("payload_at", (64 * count + payloads.len()) as i64)
                 .int("payload_len", payload.len() as i64)
                 .end();
+            payloads.extend_from_slice(payload);
             if seq == 1 {
                 state.opened_at = Some(at.clone());
             }
@@ -642,8 +644,9 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         }
     }
 
-    let mut new_agreements = Rows::new();
-    let mut moved_heads = Rows::new();
+    // Rows as arrays, read by position in insert_agreements.sql and advance_heads.sql.
+    let mut new_agreements = Rows::tuples();
+    let mut moved_heads = Rows::tuples();
     for (id, state) in &running {
         match state.stored_seq {
             None => {
@@ -660,14 +663,16 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             }
             Some(stored) => {
                 let row = moved_heads.row().str("id", id).int("expected", stored as i64).int("seq", state.seq as i64).hex("hash", &state.hash);
-                if let Some(source) = &state.source {
-                    row.hex("source_sha256", source);
+                match &state.source {
+                    Some(source) => row.hex("source_sha256", source),
+                    None => row.null("source_sha256"),
                 }
-                row.end();
+                .end();
             }
         }
     }
-    let mut balances = Rows::new();
+    // Read by position in add_balances.sql.
+    let mut balances = Rows::tuples();
     for ((id, label), delta) in deltas {
         if delta != 0 {
             let delta = i64::try_from(delta)
@@ -689,6 +694,9 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             return Err(WriteError::Raced(sqlx::Error::RowNotFound));
         }
     }
+    let mut event_bytes = hashes;
+    event_bytes.extend_from_slice(&payloads);
+    drop(payloads);
     tx.insert_events(&events.finish(), &event_bytes).await?;
     if !balances.is_empty() {
         tx.add_balances(&balances.finish()).await?;
