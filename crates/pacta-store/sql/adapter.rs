@@ -165,37 +165,41 @@ impl Tx {
         sqlx::query_file_as!(HeadRow, "../pacta-store/sql/heads.sql", param as _).fetch_all(&mut *self.tx).await
     }
 
-    /// Rows `{id, source_sha256, seq, hash, opened_at}`; returns how many were inserted.
+    /// Rows `[id, source_sha256, seq, hash, opened_at]` (arrays, hashes in hex);
+    /// returns how many were inserted.
     pub async fn insert_agreements(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
         Ok(sqlx::query_file!("../pacta-store/sql/insert_agreements.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `{id, expected, seq, hash, source_sha256?}`: moves each head from
-    /// `expected` to `seq`; returns how many heads were still at `expected`.
+    /// Rows `[id, expected, seq, hash, source_sha256 or null]` (arrays, hashes in
+    /// hex): moves each head from `expected` to `seq`; returns how many heads were
+    /// still at `expected`.
     pub async fn advance_heads(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
         Ok(sqlx::query_file!("../pacta-store/sql/advance_heads.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `{agreement_id, seq, at, kind, payload, prev_hash, hash}` (the payload as
-    /// a JSON string of its text, hashes in hex).
-    pub async fn insert_events(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+    /// Rows `{"0": [agreement_id, seq, at, kind, payload_at, payload_len], "1": …}`
+    /// (arrays, read by position); `bytes` holds `prev_hash ‖ hash` of row i at
+    /// `64 i`, and the row's payload at `payload_at` (offsets from 0).
+    pub async fn insert_events(&mut self, rows: &Batch, bytes: &[u8]) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
-        Ok(sqlx::query_file!("../pacta-store/sql/insert_events.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_events.sql", param as _, bytes as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `{agreement_id, account, delta}`, at most one per account.
+    /// Rows `[agreement_id, account, delta]` (arrays), at most one per account.
     pub async fn add_balances(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
         Ok(sqlx::query_file!("../pacta-store/sql/add_balances.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `{key, agreement_id, request_sha256, status, body, created_at}` (bytes in
-    /// hex); a key already stored is skipped. Returns how many were inserted.
-    pub async fn insert_receipts(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
+    /// Rows `{key, agreement_id, status, created_at, bytes, body_len}`; `bytes` is
+    /// where (1-based) the row's `request_sha256 ‖ body` start in `bytes`. A key
+    /// already stored is skipped. Returns how many were inserted.
+    pub async fn insert_receipts(&mut self, rows: &Batch, bytes: &[u8]) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
-        Ok(sqlx::query_file!("../pacta-store/sql/insert_receipts.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_receipts.sql", param as _, bytes as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {

@@ -1,7 +1,8 @@
+WITH rows AS MATERIALIZED (SELECT jsonb(j.value) AS r FROM json_each($1) AS j)
 UPDATE agreements SET
-    head_seq = CAST(j.value ->> 'seq' AS BIGINT),
-    head_hash = unhex(j.value ->> 'hash'),
-    source_sha256 = COALESCE(unhex(j.value ->> 'source_sha256'), agreements.source_sha256)
-FROM json_each($1) AS j
-WHERE agreements.id = j.value ->> 'id'
-  AND agreements.head_seq = CAST(j.value ->> 'expected' AS BIGINT)
+    head_seq = CAST(rows.r ->> 2 AS BIGINT),
+    head_hash = unhex(rows.r ->> 3),
+    source_sha256 = COALESCE(unhex(rows.r ->> 4), agreements.source_sha256)
+FROM rows
+WHERE agreements.id = rows.r ->> 0
+  AND agreements.head_seq = CAST(rows.r ->> 1 AS BIGINT)

@@ -1,8 +1,4 @@
+WITH rows AS MATERIALIZED (SELECT jsonb(j.value) AS r FROM json_each($1) AS j)
 INSERT INTO agreements (id, source_sha256, head_seq, head_hash, opened_at)
-SELECT
-    j.value ->> 'id',
-    unhex(j.value ->> 'source_sha256'),
-    CAST(j.value ->> 'seq' AS BIGINT),
-    unhex(j.value ->> 'hash'),
-    j.value ->> 'opened_at'
-FROM json_each($1) AS j
+SELECT r ->> 0, unhex(r ->> 1), CAST(r ->> 2 AS BIGINT), unhex(r ->> 3), r ->> 4
+FROM rows

@@ -53,9 +53,9 @@ pub(crate) trait SqlTx: Send {
     async fn heads(&mut self, ids: &str) -> Result<Vec<HeadRow>, sqlx::Error>;
     async fn insert_agreements(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
     async fn advance_heads(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
-    async fn insert_events(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
+    async fn insert_events(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error>;
     async fn add_balances(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
-    async fn insert_receipts(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
+    async fn insert_receipts(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error>;
     async fn commit(self) -> Result<(), sqlx::Error>;
 }
 
@@ -133,14 +133,14 @@ macro_rules! implement {
             async fn advance_heads(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::advance_heads(self, rows).await
             }
-            async fn insert_events(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
-                $adapter::Tx::insert_events(self, rows).await
+            async fn insert_events(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error> {
+                $adapter::Tx::insert_events(self, rows, bytes).await
             }
             async fn add_balances(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::add_balances(self, rows).await
             }
-            async fn insert_receipts(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
-                $adapter::Tx::insert_receipts(self, rows).await
+            async fn insert_receipts(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error> {
+                $adapter::Tx::insert_receipts(self, rows, bytes).await
             }
             async fn commit(self) -> Result<(), sqlx::Error> {
                 $adapter::Tx::commit(self).await

@@ -23,8 +23,9 @@
 //! checked against both engines, so it is compiled twice, by two adapter crates,
 //! each with its own offline metadata (`.sqlx/`, committed: building needs no
 //! database) and its own migrations (they differ only in BLOB vs BYTEA, in
-//! PostgreSQL defining `unhex`, which SQLite has built in, and in how each changes
-//! a column's type). Each adapter's
+//! PostgreSQL defining `unhex`, which SQLite has built in, and a `blob` domain,
+//! SQLite's name for its byte type, and in how each changes a column's type).
+//! Each adapter's
 //! `build.rs` pins where its macros look, so an ambient `DATABASE_URL` can never
 //! point one adapter's check at the other engine; `scripts/sqlx-prepare`
 //! regenerates both `.sqlx/` directories after a query or migration changes.
@@ -40,9 +41,9 @@
 //! - `agreements(id, source_sha256, head_seq, head_hash, opened_at)`: where each
 //!   journal ends; the seq check moves `head_seq` from the expected value.
 //! - `events(agreement_id, seq, at, kind, payload, prev_hash, hash)`, primary key
-//!   `(agreement_id, seq)`: the journal. `payload` is TEXT, the canonical JSON the
-//!   codec wrote (the hash covers its UTF-8 bytes); the hashes are bytes. Triggers
-//!   refuse UPDATE and DELETE.
+//!   `(agreement_id, seq)`: the journal. `payload` is bytes: the canonical JSON
+//!   the codec wrote, as UTF-8 (the hash covers exactly these bytes); the hashes
+//!   are bytes. Triggers refuse UPDATE and DELETE.
 //! - `balances(agreement_id, account, minor)`: the ledger by account label,
 //!   updated in the same transaction as the postings that move it.
 //! - `receipts(key, agreement_id, request_sha256, status, body, created_at)`: the

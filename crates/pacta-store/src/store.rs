@@ -507,6 +507,8 @@ fn prepare<'a>(batch: &'a [Append<'a>]) -> Result<Vec<Prepared<'a>>, AppendError
 /// A batch's receipts as one statement's rows.
 pub(crate) struct PreparedReceipts {
     rows: String,
+    /// Each receipt's `request_sha256 ‖ body`, one after the other (see insert_receipts.sql).
+    bytes: Vec<u8>,
     keys: Vec<String>,
 }
 
@@ -517,21 +519,26 @@ fn prepare_receipts(receipts: &[Receipt]) -> Result<Option<PreparedReceipts>, Ap
     let mut keys: Vec<String> = Vec::with_capacity(receipts.len());
     let mut seen = std::collections::HashSet::with_capacity(receipts.len());
     let mut rows = Rows::new();
+    let mut bytes = Vec::with_capacity(receipts.iter().map(|r| 32 + r.body.len()).sum());
     for r in receipts {
         if !seen.insert(r.key.as_str()) {
             return Err(AppendError::Invalid { agreement_id: r.agreement_id.clone(), reason: format!("two receipts with key `{}` in one batch", r.key) });
         }
         keys.push(r.key.clone());
+        // SQL positions count from 1.
+        let start = bytes.len() as i64 + 1;
+        bytes.extend_from_slice(&r.request_sha256);
+        bytes.extend_from_slice(&r.body);
         rows.row()
             .str("key", &r.key)
             .str("agreement_id", &r.agreement_id)
-            .hex("request_sha256", &r.request_sha256)
             .int("status", i64::from(r.status))
-            .hex("body", &r.body)
             .int("created_at", r.created_at)
+            .int("bytes", start)
+            .int("body_len", r.body.len() as i64)
             .end();
     }
-    Ok(Some(PreparedReceipts { rows: rows.finish(), keys }))
+    Ok(Some(PreparedReceipts { rows: rows.finish(), bytes, keys }))
 }
 
 pub(crate) enum WriteError {
@@ -570,7 +577,7 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
     if let Some(receipts) = receipts {
         // First, so a request another server already answered costs no journal work;
         // `ON CONFLICT DO NOTHING` counts instead of failing, so this is not taken for a lost race.
-        if tx.insert_receipts(&receipts.rows).await? != receipts.keys.len() as u64 {
+        if tx.insert_receipts(&receipts.rows, &receipts.bytes).await? != receipts.keys.len() as u64 {
             return Err(WriteError::ReceiptExists);
         }
     }
@@ -581,7 +588,13 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
     let heads: HashMap<String, HeadRow> = tx.heads(&ids).await?.into_iter().map(|h| (h.id.clone(), h)).collect();
 
     let mut running: BTreeMap<&str, Running> = BTreeMap::new();
-    let mut events = Rows::new();
+    // The events, in the order of `insert_events.sql`'s positions, and their bytes:
+    // `prev_hash ‖ hash` of every row (row i at 64 i), then every payload (at its
+    // row's `payload_at`, counted from 0 like the other offsets).
+    let mut events = Rows::tuples();
+    let count: usize = prepared.iter().map(|p| p.encoded.len()).sum();
+    let mut hashes: Vec<u8> = Vec::with_capacity(64 * count + prepared.iter().map(|p| p.encoded.iter().map(|e| e.2.len()).sum::<usize>()).sum::<usize>());
+    let mut payloads: Vec<u8> = Vec::new();
     let mut deltas: BTreeMap<(&str, &str), i128> = BTreeMap::new();
     for p in prepared {
         let id = p.append.agreement_id;
@@ -605,16 +618,18 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         for (at, kind, payload) in &p.encoded {
             let seq = state.seq + 1;
             let hash = chain::entry_hash(id, seq, at, kind, payload, &state.hash);
+            hashes.extend_from_slice(&state.hash);
+            hashes.extend_from_slice(&hash);
             events
                 .row()
                 .str("agreement_id", id)
                 .int("seq", seq as i64)
                 .str("at", at)
                 .str("kind", kind)
-                .str("payload", std::str::from_utf8(payload).expect("the codec writes UTF-8"))
-                .hex("prev_hash", &state.hash)
-                .hex("hash", &hash)
+                .int("payload_at", (64 * count + payloads.len()) as i64)
+                .int("payload_len", payload.len() as i64)
                 .end();
+            payloads.extend_from_slice(payload);
             if seq == 1 {
                 state.opened_at = Some(at.clone());
             }
@@ -629,8 +644,9 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         }
     }
 
-    let mut new_agreements = Rows::new();
-    let mut moved_heads = Rows::new();
+    // Rows as arrays, read by position in insert_agreements.sql and advance_heads.sql.
+    let mut new_agreements = Rows::tuples();
+    let mut moved_heads = Rows::tuples();
     for (id, state) in &running {
         match state.stored_seq {
             None => {
@@ -647,14 +663,16 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             }
             Some(stored) => {
                 let row = moved_heads.row().str("id", id).int("expected", stored as i64).int("seq", state.seq as i64).hex("hash", &state.hash);
-                if let Some(source) = &state.source {
-                    row.hex("source_sha256", source);
+                match &state.source {
+                    Some(source) => row.hex("source_sha256", source),
+                    None => row.null("source_sha256"),
                 }
-                row.end();
+                .end();
             }
         }
     }
-    let mut balances = Rows::new();
+    // Read by position in add_balances.sql.
+    let mut balances = Rows::tuples();
     for ((id, label), delta) in deltas {
         if delta != 0 {
             let delta = i64::try_from(delta)
@@ -676,7 +694,10 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             return Err(WriteError::Raced(sqlx::Error::RowNotFound));
         }
     }
-    tx.insert_events(&events.finish()).await?;
+    let mut event_bytes = hashes;
+    event_bytes.extend_from_slice(&payloads);
+    drop(payloads);
+    tx.insert_events(&events.finish(), &event_bytes).await?;
     if !balances.is_empty() {
         tx.add_balances(&balances.finish()).await?;
     }
