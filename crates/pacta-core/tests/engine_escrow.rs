@@ -192,3 +192,25 @@ fn replaying_the_journal_rebuilds_the_same_state() {
     assert_eq!(replayed, live);
     assert!(replayed.ledger.custody_total("escrow").is_zero());
 }
+
+/// An amendment may declare a new `many` role; its first member's join then
+/// starts the role's list (a review found this panicking the engine).
+#[test]
+fn a_member_joins_a_role_an_amendment_added() {
+    use pacta_core::agreement::{Party, PartyKind};
+    use std::sync::Arc;
+    let mut state = funded_escrow();
+    let mut amended = escrow();
+    amended.parties.push(Party { name: "lender".into(), legal_name: "each Lender".into(), kind: PartyKind::Many });
+    let terms = Terms::Amendment { source_sha256: [9; 32], agreement: Arc::new(amended) };
+    for signer in ["company", "alpha", "beta", "gamma", "agent"] {
+        let kind = signed(&state, signer, "amendment", terms.clone());
+        ok(&mut state, cmd("2005-08-20T10:00:00-04:00", signer, kind));
+    }
+    assert_eq!(state.version, 2);
+    let public_key = PublicKey::from_bytes(&key_of("zeta")).expect("a demo key decodes");
+    let join = CommandKind::Join { role: "lender".into(), member: "zeta".into(), legal_name: "Zeta".into(), public_key };
+    ok(&mut state, cmd("2005-08-21T10:00:00-04:00", "agent", join));
+    assert_eq!(state.members["lender"].iter().map(|m| m.as_str()).collect::<Vec<_>>(), ["zeta"]);
+    assert_eq!(state.member_role("zeta").as_deref(), Some("lender"));
+}

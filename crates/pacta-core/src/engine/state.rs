@@ -290,7 +290,12 @@ pub fn evolve(state: &mut State, event: &Event) {
     match &event.kind {
         EventKind::Opened { .. } => panic!("Opened only starts a journal"),
         EventKind::Joined { role, member, legal_name, public_key } => {
-            let (role, members) = state.members.get_key_value_mut(role.as_str()).expect("members join a `many` role");
+            // A `many` role has its list from the opening, or from its first member
+            // when an amendment declared it.
+            if !state.members.contains_key(role.as_str()) {
+                state.members.insert(Name::from(role), Arc::default());
+            }
+            let (role, members) = state.members.get_key_value_mut(role.as_str()).expect("inserted above");
             let (role, member) = (role.clone(), Name::from(member));
             Arc::make_mut(members).push_back(member.clone());
             let identity = Identity { role, legal_name: legal_name.clone(), public_key: Some(*public_key) };
