@@ -316,9 +316,12 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Signed { instrument, signer, terms, signature } => {
             let (signer, role) = (state.name(signer), state.member_role(signer));
-            let entry = Arc::make_mut(state.counterparts.entry(instrument.clone()).or_insert_with(|| {
-                Arc::new(Counterparts { terms: terms.clone(), signatures: OrdMap::new(), by_role: OrdMap::new() })
-            }));
+            let entry = Arc::make_mut(
+                state
+                    .counterparts
+                    .entry(instrument.clone())
+                    .or_insert_with(|| Arc::new(Counterparts { terms: terms.clone(), signatures: OrdMap::new(), by_role: OrdMap::new() })),
+            );
             assert_eq!(&entry.terms, terms, "counterparts are over the same terms");
             assert!(entry.signatures.insert(signer, Signature { at, signature: *signature }).is_none(), "a party signs a counterpart once");
             if let Some(role) = role {
