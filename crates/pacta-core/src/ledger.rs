@@ -162,7 +162,12 @@ impl Ledger {
 
     /// The shared name of a custody account that has held money; a new one otherwise.
     pub fn custody_name(&self, account: &str) -> Name {
-        self.custody_totals.get_key_value(account).map_or_else(|| Name::from(account), |(name, _)| name.clone())
+        Name::shared_from(&self.custody_totals, account)
+    }
+
+    /// The pool of a custody account: its money no longer attributed to a depositor.
+    pub fn pool(&self, account: &str) -> LedgerAccount {
+        LedgerAccount::Custody { account: self.custody_name(account), depositor: None }
     }
 
     /// Everything in a custody account: the pool plus every depositor's sub-account.
@@ -174,9 +179,8 @@ impl Ledger {
     /// (`depositor()` says whose) and its balance. Accounts order custody first,
     /// by account and then depositor, so this reads one run of the map.
     pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (&'a LedgerAccount, Money)> + 'a {
-        let pool = LedgerAccount::custody(account, None);
         self.balances
-            .range(pool..)
+            .range(self.pool(account)..)
             .take_while(move |(key, _)| matches!(key, LedgerAccount::Custody { account: a, .. } if *a == account))
             .filter(|(_, &minor)| minor != 0)
             .map(|(key, &minor)| (key, Money::from_minor(minor)))

@@ -52,6 +52,11 @@ impl Name {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name `map` already holds for `text`, shared; a new one if it holds none.
+    pub fn shared_from<V: Clone>(map: &imbl::OrdMap<Name, V>, text: &str) -> Name {
+        map.get_key_value(text).map_or_else(|| Name::from(text), |(name, _)| name.clone())
+    }
 }
 
 impl Deref for Name {

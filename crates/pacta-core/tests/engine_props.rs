@@ -898,7 +898,7 @@ fn no_release_after_the_refund_deadline_fired_while_the_funds_were_held() {
     ok(&mut state, cmd("2005-09-04T12:00:00-04:00", "agent", court_order(vec![pay("1,000.00", "kramer")])));
     let _ = deliver_everything_and_sign_release(&mut state, "2005-09-06");
     // §1.5 pays the rest, so had it paid out it would have closed the escrow.
-    let closed_by = state.closed.get(ESCROW).map(|closed| closed.0.as_str());
+    let closed_by = state.closed_under(ESCROW).map(|(clause, _)| clause.as_str());
     assert_ne!(closed_by, Some("1.5"), "§1.5 paid out although the waiver missed its deadline and §1.7 fired");
 }
 
@@ -912,7 +912,7 @@ fn no_release_after_the_refund_deadline_fired_on_pooled_funds() {
     ok(&mut state, cmd("2005-09-03T00:00:00-04:00", "company", CommandKind::Tick));
     let _ = deliver_everything_and_sign_release(&mut state, "2005-09-05");
     // §1.5 pays the rest, so had it paid out it would have closed the escrow.
-    let closed_by = state.closed.get(ESCROW).map(|closed| closed.0.as_str());
+    let closed_by = state.closed_under(ESCROW).map(|(clause, _)| clause.as_str());
     assert_ne!(closed_by, Some("1.5"), "§1.5 paid out although the waiver missed its deadline and §1.7 fired");
 }
 

@@ -17,10 +17,8 @@ use crate::money::Money;
 /// Where an action comes from: its clause and the facts behind it.
 #[derive(Debug, Clone)]
 pub struct ActionContext {
-    /// The clause's number and title, shared with `cause` (no copy per action).
-    pub clause: Arc<str>,
-    pub clause_title: Arc<str>,
     /// Why the action runs, as each posting it makes records it, written once.
+    /// Its clause number and title are the action's (`clause()`, `clause_title()`).
     pub cause: Cause,
     /// The rule running, when it is one (accruals are keyed by it).
     pub rule: Option<RuleKey>,
@@ -41,9 +39,16 @@ impl ActionContext {
 
     /// A context whose cause was written before (the agreement keeps a deadline's words).
     pub fn with_cause(clause: &Clause, cause: Cause) -> ActionContext {
-        let (number, title) = (Arc::clone(&cause.clause), Arc::clone(&cause.clause_title));
-        debug_assert!(*number == *clause.number && *title == *clause.title, "a cause written for this clause");
-        ActionContext { clause: number, clause_title: title, cause, rule: None, anchor_day: None, dispute: None, directed: false }
+        debug_assert!(*cause.clause == *clause.number && *cause.clause_title == *clause.title, "a cause written for this clause");
+        ActionContext { cause, rule: None, anchor_day: None, dispute: None, directed: false }
+    }
+
+    pub fn clause(&self) -> &str {
+        &self.cause.clause
+    }
+
+    pub fn clause_title(&self) -> &str {
+        &self.cause.clause_title
     }
 
     pub fn cause(&self) -> Cause {
@@ -62,7 +67,7 @@ impl Txn<'_> {
             [action] if checks_before_emitting(action) => {
                 let emitted = self.events.len();
                 let outcome = self.run_action(context, action);
-                assert!(outcome.is_ok() || self.events.len() == emitted, "§{}: an action that checks first refused after emitting", context.clause);
+                assert!(outcome.is_ok() || self.events.len() == emitted, "§{}: an action that checks first refused after emitting", context.clause());
                 outcome
             }
             _ => self.attempt(|txn| txn.run_actions(context, actions)),
@@ -82,7 +87,7 @@ impl Txn<'_> {
             Action::Refund { account } => self.refund(context, account),
             Action::Notify { to, subject } => {
                 let to = self.state.resolve_set(to);
-                self.emit(EventKind::Notified { clause: context.clause.to_string(), to, subject: subject.clone() });
+                self.emit(EventKind::Notified { clause: context.clause().to_string(), to, subject: subject.clone() });
                 Ok(())
             }
             Action::Hold { account, until } => self.hold(context, account, until),
@@ -94,7 +99,7 @@ impl Txn<'_> {
             Action::Issue { instrument } => self.issue_by_rule(context, instrument),
             Action::Arbitrate { forum } => {
                 let dispute = context.dispute.ok_or_else(|| Rejection::new("no_dispute", "arbitration needs a dispute"))?;
-                self.emit(EventKind::ArbitrationReferred { dispute, clause: context.clause.to_string(), forum: forum.clone() });
+                self.emit(EventKind::ArbitrationReferred { dispute, clause: context.clause().to_string(), forum: forum.clone() });
                 Ok(())
             }
         }
@@ -107,7 +112,7 @@ impl Txn<'_> {
             let message = format!("`{account}` is held under §{} since {since}: a dispute is open", hold.clause);
             return Err(Rejection::new("held", message).in_clause(&hold.clause));
         }
-        if let Some((clause, at)) = self.state.closed.get(account).map(|c| &**c) {
+        if let Some((clause, at)) = self.state.closed_under(account) {
             let title = self.state.clause_title(clause);
             let message = format!("`{account}` was already paid out under §{clause} {title} on {}: nothing is left in it", self.state.local_day(*at));
             return Err(Rejection::new("account_closed", message).in_clause(clause));
@@ -157,7 +162,7 @@ impl Txn<'_> {
             None => parts,
             Some(amount) => pro_rata(&parts, amount),
         };
-        let pool = LedgerAccount::Custody { account: self.state.ledger.custody_name(account), depositor: None };
+        let pool = self.state.ledger.pool(account);
         for (from, amount) in draws {
             self.post(from, pool.clone(), amount, cause.clone())?;
         }
@@ -174,7 +179,7 @@ impl Txn<'_> {
             .iter()
             .map(|leg| match &leg.to {
                 PartyRef::One(name) if self.state.identities.contains_key(name.as_str()) => Ok(Direction::Pay { amount: leg.amount, to: name.clone() }),
-                other => Err(Rejection::new("unsupported", format!("cannot pay a single amount to {other:?}")).in_clause(&context.clause)),
+                other => Err(Rejection::new("unsupported", format!("cannot pay a single amount to {other:?}")).in_clause(context.clause())),
             })
             .collect::<Result<_, _>>()?;
         self.pay_out(context, from, &directions)
@@ -192,12 +197,12 @@ impl Txn<'_> {
             let currency = self.state.agreement.currency;
             let message = format!(
                 "§{} {} needs {} in `{from}` for its fixed payments, but `{from}` holds {}; nothing was paid",
-                context.clause,
-                context.clause_title,
+                context.clause(),
+                context.clause_title(),
                 fixed.display(currency),
                 holds.display(currency)
             );
-            return Err(Rejection::new("insufficient_funds", message).in_clause(&context.clause));
+            return Err(Rejection::new("insufficient_funds", message).in_clause(context.clause()));
         }
         let cause = context.cause();
         if directions.contains(&Direction::RefundDepositors) {
@@ -206,13 +211,13 @@ impl Txn<'_> {
         for direction in directions {
             if let Direction::Pay { to, .. } = direction {
                 if !self.state.identities.contains_key(to.as_str()) {
-                    return Err(Rejection::new("unknown_party", format!("`{to}` is not a party to this agreement")).in_clause(&context.clause));
+                    return Err(Rejection::new("unknown_party", format!("`{to}` is not a party to this agreement")).in_clause(context.clause()));
                 }
             }
         }
         let pays_rest = directions.iter().any(|d| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. }));
         self.pool(from, if pays_rest { None } else { Some(fixed) }, &cause)?;
-        let pool = LedgerAccount::Custody { account: self.state.ledger.custody_name(from), depositor: None };
+        let pool = self.state.ledger.pool(from);
         let mut paid_rest = false;
         // Every fixed amount first, whatever the order of the directions: "the rest" is what they leave.
         let is_rest = |d: &&Direction| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. });
@@ -228,7 +233,7 @@ impl Txn<'_> {
             self.post(pool.clone(), LedgerAccount::Outside { party: self.state.name(to) }, amount, cause.clone())?;
         }
         if paid_rest {
-            self.emit(EventKind::Closed { account: from.to_string(), clause: context.clause.to_string() });
+            self.emit(EventKind::Closed { account: from.to_string(), clause: context.clause().to_string() });
         }
         Ok(())
     }
@@ -237,10 +242,10 @@ impl Txn<'_> {
     fn refund(&mut self, context: &ActionContext, account: &str) -> Outcome {
         self.check_movable(account)?;
         self.check_not_owed(context, account)?;
-        let pool = self.state.ledger.balance(&LedgerAccount::custody(account, None));
+        let pool = self.state.ledger.balance(&self.state.ledger.pool(account));
         if !pool.is_zero() {
             let message = format!("`{account}` holds pooled money no longer attributed to a depositor; a refund cannot divide it");
-            return Err(Rejection::new("unattributed_funds", message).in_clause(&context.clause));
+            return Err(Rejection::new("unattributed_funds", message).in_clause(context.clause()));
         }
         // Every posting is checked before the first is emitted (each touches only its
         // own depositor's two accounts, so the checks are independent): a refund that
@@ -257,7 +262,7 @@ impl Txn<'_> {
         for posting in postings {
             self.emit(EventKind::Posted(posting));
         }
-        self.emit(EventKind::Closed { account: account.to_string(), clause: context.clause.to_string() });
+        self.emit(EventKind::Closed { account: account.to_string(), clause: context.clause().to_string() });
         Ok(())
     }
 
@@ -266,15 +271,15 @@ impl Txn<'_> {
             return Ok(());
         }
         let id = self.state.next_id;
-        self.emit(EventKind::HoldPlaced { id, account: account.to_string(), clause: context.clause.to_string() });
+        self.emit(EventKind::HoldPlaced { id, account: account.to_string(), clause: context.clause().to_string() });
         Ok(())
     }
 
     pub fn terminate(&mut self, context: &ActionContext, reason: &str) {
-        self.emit(EventKind::Terminated { clause: context.clause.to_string(), reason: reason.to_string() });
+        self.emit(EventKind::Terminated { clause: context.clause().to_string(), reason: reason.to_string() });
         let pending: Vec<u64> = self.state.deadlines.values().filter(|d| d.status == DeadlineStatus::Pending).map(|d| d.id).collect();
         for id in pending {
-            self.emit(EventKind::DeadlineCancelled { id, reason: format!("the agreement terminated under §{}", context.clause) });
+            self.emit(EventKind::DeadlineCancelled { id, reason: format!("the agreement terminated under §{}", context.clause()) });
         }
         let running: Vec<RuleKey> = self.state.accruals.iter().filter(|(_, a)| a.stopped.is_none()).map(|(k, _)| k.clone()).collect();
         for rule in running {
@@ -298,7 +303,7 @@ impl Txn<'_> {
 
     fn issue_by_rule(&mut self, context: &ActionContext, instrument: &str) -> Outcome {
         let note = self.state.notes.get(instrument).ok_or_else(|| {
-            Rejection::new("unsupported", format!("`{instrument}` is not a note; warrants are issued by their issuer's command")).in_clause(&context.clause)
+            Rejection::new("unsupported", format!("`{instrument}` is not a note; warrants are issued by their issuer's command")).in_clause(context.clause())
         })?;
         if note.issued.is_some() {
             return Err(Rejection::new("already_issued", format!("note `{instrument}` is already issued")));
@@ -313,7 +318,7 @@ impl Txn<'_> {
 /// only one payee can have the rest (the others would be dropped without a word).
 fn check_directions(context: &ActionContext, directions: &[Direction]) -> Outcome {
     if directions.is_empty() {
-        return Err(Rejection::new("invalid_directions", "directions must say where the funds go").in_clause(&context.clause));
+        return Err(Rejection::new("invalid_directions", "directions must say where the funds go").in_clause(context.clause()));
     }
     let refunds = directions.contains(&Direction::RefundDepositors);
     let rests = directions.iter().filter(|d| matches!(d, Direction::Pay { amount: PayAmount::Rest, .. })).count();
@@ -321,14 +326,14 @@ fn check_directions(context: &ActionContext, directions: &[Direction]) -> Outcom
         let conflict = match direction {
             Direction::Pay { amount: PayAmount::Fixed(m), to } if m.minor < 0 => {
                 let message = format!("a payment to `{to}` must not be negative");
-                return Err(Rejection::new("invalid_amount", message).in_clause(&context.clause));
+                return Err(Rejection::new("invalid_amount", message).in_clause(context.clause()));
             }
             Direction::Pay { to, .. } if refunds => format!("the directions both refund every depositor and pay `{to}`"),
             Direction::Pay { amount: PayAmount::Rest, to } if rests > 1 => format!("the directions pay the rest to `{to}` and to someone else"),
             _ => continue,
         };
         let message = format!("{conflict}; they cannot all be followed");
-        return Err(Rejection::new("conflicting_directions", message).in_clause(&context.clause));
+        return Err(Rejection::new("conflicting_directions", message).in_clause(context.clause()));
     }
     Ok(())
 }

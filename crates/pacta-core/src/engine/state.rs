@@ -257,9 +257,14 @@ impl State {
         self.identities.get(identity).filter(|i| i.role != identity).map(|i| i.role.clone())
     }
 
+    /// Which clause closed `account`, and when; `None` while it is open.
+    pub fn closed_under(&self, account: &str) -> Option<&(String, Timestamp)> {
+        self.closed.get(account).map(|closed| &**closed)
+    }
+
     /// The shared name of a known party or member; a new one for anyone else.
     pub fn name(&self, identity: &str) -> Name {
-        self.identities.get_key_value(identity).map_or_else(|| Name::from(identity), |(name, _)| name.clone())
+        Name::shared_from(&self.identities, identity)
     }
 
     fn bump_id(&mut self, id: u64) {

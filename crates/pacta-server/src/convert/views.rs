@@ -77,7 +77,7 @@ pub fn detail(snapshot: &Snapshot, you: Caller) -> AgreementDetail {
             held_by: a.held_by.clone(),
             balance: money(state, state.ledger.custody_total(&a.name)),
             limit: a.limit.map(|l| money(state, l)),
-            closed_under: state.closed.get(&a.name).map(|closed| closed.0.clone()),
+            closed_under: state.closed_under(&a.name).map(|(clause, _)| clause.clone()),
             held: state.ledger.pending_hold(&a.name).is_some(),
         })
         .collect();

@@ -41,7 +41,7 @@ pub fn deposit(txn: &mut Txn<'_>, actor: &str, account: &str, amount: Money) -> 
 impl Txn<'_> {
     /// A closed account takes no more money: nothing in the agreement could ever move it out.
     fn check_movable_for_deposit(&self, account: &str) -> Outcome {
-        match self.state.closed.get(account).map(|c| &**c) {
+        match self.state.closed_under(account) {
             Some((clause, at)) => {
                 let message = format!("`{account}` was paid out under §{clause} on {}; it takes no more deposits", self.state.local_day(*at));
                 Err(Rejection::new("account_closed", message).in_clause(clause))

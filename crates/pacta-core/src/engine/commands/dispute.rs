@@ -81,7 +81,7 @@ pub fn deposit_with_court(txn: &mut Txn<'_>, actor: &str, account: &str) -> Outc
     if !txn.state.disputes.values().any(|d| d.resolved.is_none()) {
         return Err(Rejection::new("no_dispute", "funds go to a court only while a dispute is open").in_clause(&clause));
     }
-    if let Some((closed_by, _)) = txn.state.closed.get(account).map(|c| &**c) {
+    if let Some((closed_by, _)) = txn.state.closed_under(account) {
         return Err(Rejection::new("account_closed", format!("`{account}` was already paid out under §{closed_by}")));
     }
     lift_hold(txn, account, HoldStatus::Posted, |_| true)?;
