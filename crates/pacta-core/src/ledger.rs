@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 use jiff::Timestamp;
+use smallvec::SmallVec;
 
 use crate::money::Money;
 use crate::name::Name;
@@ -136,7 +137,14 @@ pub struct Hold {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
+    /// Accounts no party owns: custody pools and courts.
     balances: OrdMap<LedgerAccount, i64>,
+    /// Every party's own accounts, one record per party: what it holds outside
+    /// and its part of each custody account. A deposit, a refund and each draw of
+    /// a release change one party's two accounts, so they change one record, and
+    /// a depositor's position costs one map entry instead of two. A record with
+    /// nothing in it is removed, as a zero balance is.
+    parties: OrdMap<Name, Arc<PartyMoney>>,
     /// How many postings have been applied. The postings themselves are in the
     /// journal (each is a `Posted` event), so the state does not keep a second copy.
     posted: u64,
@@ -144,6 +152,70 @@ pub struct Ledger {
     /// Each custody account's total across its pool and sub-accounts, kept as
     /// balances change, so a deposit's limit check does not walk every balance.
     custody_totals: OrdMap<Name, i64>,
+}
+
+/// One party's accounts: `Outside { party }` and each `Custody { account, depositor: Some(party) }`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct PartyMoney {
+    outside: i64,
+    /// Its non-zero parts of custody accounts, by account name. Most parties hold
+    /// a part of one account or none, so one part is kept without an allocation.
+    parts: SmallVec<[(Name, i64); 1]>,
+}
+
+impl PartyMoney {
+    /// The balance of this party's outside account (`None`) or its part of a custody account.
+    fn balance(&self, custody: Option<&str>) -> i64 {
+        match custody {
+            None => self.outside,
+            Some(account) => self.parts.iter().find(|(a, _)| **a == *account).map_or(0, |&(_, minor)| minor),
+        }
+    }
+
+    /// Adds `delta` to one of the party's accounts and returns the new balance; a part that reaches zero is removed.
+    fn add(&mut self, custody: Option<&Name>, delta: i64) -> i64 {
+        let Some(account) = custody else {
+            self.outside += delta;
+            return self.outside;
+        };
+        match self.parts.iter().position(|(a, _)| a == account) {
+            Some(i) => {
+                self.parts[i].1 += delta;
+                let minor = self.parts[i].1;
+                if minor == 0 {
+                    self.parts.remove(i);
+                }
+                minor
+            }
+            None => {
+                let at = self.parts.partition_point(|(a, _)| a < account);
+                self.parts.insert(at, (account.clone(), delta));
+                delta
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.outside == 0 && self.parts.is_empty()
+    }
+
+    /// Every non-zero account of `party`, in `LedgerAccount` order (custody parts, then outside).
+    fn accounts<'a>(&'a self, party: &'a Name) -> impl Iterator<Item = (LedgerAccount, Money)> + 'a {
+        let parts =
+            self.parts.iter().map(move |(account, minor)| (LedgerAccount::Custody { account: account.clone(), depositor: Some(party.clone()) }, *minor));
+        let outside = (self.outside != 0).then(|| (LedgerAccount::Outside { party: party.clone() }, self.outside));
+        parts.chain(outside).map(|(account, minor)| (account, Money::from_minor(minor)))
+    }
+}
+
+/// The party whose record holds `account`, and which of its accounts it is
+/// (`None`: outside; `Some(custody account)`: its part of it). `None` for pools and courts.
+fn owner(account: &LedgerAccount) -> Option<(&Name, Option<&Name>)> {
+    match account {
+        LedgerAccount::Outside { party } => Some((party, None)),
+        LedgerAccount::Custody { account, depositor: Some(depositor) } => Some((depositor, Some(account))),
+        LedgerAccount::Custody { depositor: None, .. } | LedgerAccount::Court { .. } => None,
+    }
 }
 
 /// Why a posting may not be applied. The engine asks `check` before it emits a
@@ -157,7 +229,11 @@ pub enum LedgerError {
 
 impl Ledger {
     pub fn balance(&self, account: &LedgerAccount) -> Money {
-        Money::from_minor(self.balances.get(account).copied().unwrap_or(0))
+        let minor = match owner(account) {
+            Some((party, custody)) => self.parties.get(party).map_or(0, |money| money.balance(custody.map(Name::as_str))),
+            None => self.balances.get(account).copied().unwrap_or(0),
+        };
+        Money::from_minor(minor)
     }
 
     /// The shared name of a custody account that has held money; a new one otherwise.
@@ -175,19 +251,26 @@ impl Ledger {
         Money::from_minor(self.custody_totals.get(account).copied().unwrap_or(0))
     }
 
-    /// The non-zero parts of a custody account, pool first: each ledger account
-    /// (`depositor()` says whose) and its balance. Accounts order custody first,
-    /// by account and then depositor, so this reads one run of the map.
-    pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (&'a LedgerAccount, Money)> + 'a {
-        self.balances
-            .range(self.pool(account)..)
-            .take_while(move |(key, _)| matches!(key, LedgerAccount::Custody { account: a, .. } if *a == account))
-            .filter(|(_, &minor)| minor != 0)
-            .map(|(key, &minor)| (key, Money::from_minor(minor)))
+    /// The non-zero parts of a custody account, pool first, then each depositor's
+    /// sub-account in the order of depositors' names (`depositor()` says whose).
+    pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (LedgerAccount, Money)> + 'a {
+        let pool = self.pool(account);
+        let pooled = self.balance(&pool);
+        let pool = (!pooled.is_zero()).then_some((pool, pooled));
+        let name = self.custody_name(account);
+        let depositors = self.parties.iter().filter_map(move |(party, money)| {
+            let minor = money.balance(Some(account));
+            (minor != 0).then(|| (LedgerAccount::Custody { account: name.clone(), depositor: Some(party.clone()) }, Money::from_minor(minor)))
+        });
+        pool.into_iter().chain(depositors)
     }
 
-    pub fn balances(&self) -> impl Iterator<Item = (&LedgerAccount, Money)> {
-        self.balances.iter().map(|(k, &v)| (k, Money::from_minor(v)))
+    /// Every account with a non-zero balance, in `LedgerAccount` order.
+    pub fn balances(&self) -> impl Iterator<Item = (LedgerAccount, Money)> {
+        let mut all: Vec<(LedgerAccount, Money)> = self.balances.iter().map(|(account, &minor)| (account.clone(), Money::from_minor(minor))).collect();
+        all.extend(self.parties.iter().flat_map(|(party, money)| money.accounts(party)));
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all.into_iter()
     }
 
     pub fn next_posting_id(&self) -> u64 {
@@ -227,18 +310,73 @@ impl Ledger {
         if let Err(error) = self.check(posting) {
             panic!("posting {id} breaks the ledger: {error:?}");
         }
-        self.add(&posting.debit, -posting.amount.minor);
-        self.add(&posting.credit, posting.amount.minor);
+        let minor = posting.amount.minor;
+        match (owner(&posting.debit), owner(&posting.credit)) {
+            // A deposit or a refund: one party's two accounts, so one record changes.
+            (Some((from, debit)), Some((to, credit))) if from == to => self.change_party(from, |money| {
+                money.add(debit, -minor);
+                money.add(credit, minor);
+            }),
+            _ => {
+                self.add(&posting.debit, -minor);
+                self.add(&posting.credit, minor);
+            }
+        }
+        self.move_custody_total(&posting.debit, &posting.credit, minor);
         self.posted += 1;
     }
 
     /// Adds `delta` to an account `check` has approved.
     fn add(&mut self, account: &LedgerAccount, delta: i64) {
-        if add_to(&mut self.balances, account, delta) == 0 {
-            self.balances.remove(account);
+        match owner(account) {
+            Some((party, custody)) => self.change_party(party, |money| {
+                money.add(custody, delta);
+            }),
+            None => {
+                if add_to(&mut self.balances, account, delta) == 0 {
+                    self.balances.remove(account);
+                }
+            }
         }
-        if let LedgerAccount::Custody { account, .. } = account {
-            // The parts sum to the total, and no part is negative, so neither can overflow.
+    }
+
+    /// Changes a party's record, creating it if the party had nothing and removing it once it has nothing.
+    fn change_party(&mut self, party: &Name, change: impl FnOnce(&mut PartyMoney)) {
+        let emptied = match self.parties.get_mut(party) {
+            Some(money) => {
+                let money = Arc::make_mut(money);
+                change(money);
+                money.is_empty()
+            }
+            None => {
+                let mut money = PartyMoney::default();
+                change(&mut money);
+                let emptied = money.is_empty();
+                self.parties.insert(party.clone(), Arc::new(money));
+                emptied
+            }
+        };
+        if emptied {
+            self.parties.remove(party);
+        }
+    }
+
+    /// Keeps each custody account's total as money enters or leaves it. A draw
+    /// from a depositor's part into the same account's pool leaves it unchanged.
+    fn move_custody_total(&mut self, debit: &LedgerAccount, credit: &LedgerAccount, minor: i64) {
+        fn custody(account: &LedgerAccount) -> Option<&Name> {
+            match account {
+                LedgerAccount::Custody { account, .. } => Some(account),
+                _ => None,
+            }
+        }
+        let (from, to) = (custody(debit), custody(credit));
+        if from == to {
+            return;
+        }
+        // The parts sum to the total, and no part is negative, so neither can overflow.
+        for (account, delta) in [(from, -minor), (to, minor)] {
+            let Some(account) = account else { continue };
             let total = add_to(&mut self.custody_totals, account, delta);
             assert!(total >= 0, "a custody account's total is never negative");
             if total == 0 {
@@ -260,7 +398,8 @@ impl Ledger {
 
     /// The sum of every balance. Double entry keeps it at zero.
     pub fn sum_of_balances(&self) -> i128 {
-        self.balances.values().map(|&v| i128::from(v)).sum()
+        let parties = self.parties.values().flat_map(|money| std::iter::once(money.outside).chain(money.parts.iter().map(|&(_, minor)| minor)));
+        self.balances.values().copied().chain(parties).map(i128::from).sum()
     }
 }
 
@@ -322,11 +461,29 @@ mod tests {
         let paid = posting(4, LedgerAccount::custody("escrow", None), LedgerAccount::outside("kramer"), 150);
         ledger.apply(&paid);
         let sum: i64 = ledger.custody_parts("escrow").map(|(_, m)| m.minor).sum();
-        let depositors: Vec<_> = ledger.custody_parts("escrow").map(|(a, _)| a.depositor().map(Name::as_str)).collect();
-        assert_eq!(depositors, [None, Some("alpha"), Some("beta")], "pool first, then each depositor");
+        let depositors: Vec<_> = ledger.custody_parts("escrow").map(|(a, _)| a.depositor().map(Name::to_string)).collect();
+        assert_eq!(depositors, [None, Some("alpha".to_string()), Some("beta".to_string())], "pool first, then each depositor");
         assert_eq!(ledger.custody_total("escrow"), Money::from_minor(sum));
         assert_eq!(sum, 650);
         assert_eq!(ledger.custody_total("other"), Money::ZERO);
+    }
+
+    #[test]
+    fn a_partys_accounts_list_in_account_order_and_vanish_at_zero() {
+        let mut ledger = Ledger::default();
+        let alpha = LedgerAccount::outside("alpha");
+        let (escrow, fees) = (LedgerAccount::custody("escrow", Some("alpha")), LedgerAccount::custody("fees", Some("alpha")));
+        ledger.apply(&posting(1, alpha.clone(), fees.clone(), 70));
+        ledger.apply(&posting(2, alpha.clone(), escrow.clone(), 500));
+        ledger.apply(&posting(3, LedgerAccount::outside("beta"), LedgerAccount::custody("escrow", Some("beta")), 30));
+        let listed: Vec<_> = ledger.balances().map(|(a, m)| (a.label(), m.minor)).collect();
+        let expected = [("escrow/alpha", 500), ("escrow/beta", 30), ("fees/alpha", 70), ("alpha", -570), ("beta", -30)];
+        assert_eq!(listed, expected.map(|(a, m)| (a.to_string(), m)));
+        ledger.apply(&posting(4, escrow, alpha.clone(), 500));
+        ledger.apply(&posting(5, fees, alpha, 70));
+        let listed: Vec<_> = ledger.balances().map(|(a, _)| a.label()).collect();
+        assert_eq!(listed, ["escrow/beta", "beta"], "alpha's record is gone once every account of it is zero");
+        assert_eq!(ledger.sum_of_balances(), 0);
     }
 
     #[test]
@@ -350,12 +507,9 @@ mod tests {
             ledger.apply(&posting(id, LedgerAccount::outside("a"), LedgerAccount::Court { court: (*account).into() }, 5));
         }
         for account in accounts.iter().chain(&["esc", "escrow1", "zzz"]) {
-            let parts: Vec<_> = ledger.custody_parts(account).map(|(a, m)| (a.clone(), m)).collect();
-            let scanned: Vec<_> = ledger
-                .balances()
-                .filter(|(a, m)| matches!(a, LedgerAccount::Custody { account: name, .. } if name == account) && !m.is_zero())
-                .map(|(a, m)| (a.clone(), m))
-                .collect();
+            let parts: Vec<_> = ledger.custody_parts(account).collect();
+            let scanned: Vec<_> =
+                ledger.balances().filter(|(a, m)| matches!(a, LedgerAccount::Custody { account: name, .. } if name == account) && !m.is_zero()).collect();
             assert_eq!(parts, scanned, "{account}");
         }
     }

@@ -171,7 +171,7 @@ impl Txn<'_> {
 
     /// Each depositor's non-zero part of a custody account (not the pool), in depositor order.
     fn depositor_parts(&self, account: &str) -> Vec<(LedgerAccount, Money)> {
-        self.state.ledger.custody_parts(account).filter(|(a, _)| a.depositor().is_some()).map(|(a, m)| (a.clone(), m)).collect()
+        self.state.ledger.custody_parts(account).filter(|(a, _)| a.depositor().is_some()).collect()
     }
 
     fn pay(&mut self, context: &ActionContext, from: &str, legs: &[PayLeg]) -> Outcome {

@@ -87,7 +87,7 @@ pub fn deposit_with_court(txn: &mut Txn<'_>, actor: &str, account: &str) -> Outc
     lift_hold(txn, account, HoldStatus::Posted, |_| true)?;
     let title = txn.state.clause_title(&clause);
     let cause = Cause::new(&clause, &title, format!("deposited with {court} during a dispute"));
-    let parts: Vec<_> = txn.state.ledger.custody_parts(account).map(|(a, m)| (a.clone(), m)).collect();
+    let parts: Vec<_> = txn.state.ledger.custody_parts(account).collect();
     let to = LedgerAccount::Court { court: court.as_str().into() };
     for (from, amount) in parts {
         txn.post(from, to.clone(), amount, cause.clone())?;
