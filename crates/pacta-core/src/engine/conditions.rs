@@ -69,12 +69,8 @@ impl State {
             Condition::Received(document) => {
                 let title = self.agreement.document(document).and_then(|d| d.title.clone()).unwrap_or_else(|| document.clone());
                 let copies = self.deliveries.get(document).map(|d| d.by.len()).unwrap_or(0);
-                let digest = self
-                    .deliveries
-                    .get(document)
-                    .and_then(|d| d.by.values().max_by_key(|x| x.at))
-                    .map(|d| hex::encode(&d.sha256[..6]))
-                    .unwrap_or_default();
+                let digest =
+                    self.deliveries.get(document).and_then(|d| d.by.values().max_by_key(|x| x.at)).map(|d| hex::encode(&d.sha256[..6])).unwrap_or_default();
                 if copies == 1 {
                     format!("{title} received {day} (sha256 {digest}…)")
                 } else {
@@ -99,22 +95,22 @@ impl State {
     /// members of a role counted, so the sentence says whether everyone signed.
     pub fn describe_signers(&self, signers: &[String]) -> String {
         let mut parts: Vec<String> = Vec::new();
-        let mut roles: Vec<(String, Vec<String>)> = Vec::new();
+        let mut roles: Vec<(&str, Vec<&str>)> = Vec::new();
         for signer in signers {
-            let role = self.identities.get(signer.as_str()).map(|i| i.role.to_string()).unwrap_or_default();
-            if role == *signer {
+            let role = self.identities.get(signer.as_str()).map_or("", |i| i.role.as_str());
+            if role == signer {
                 parts.push(signer.clone());
                 continue;
             }
             match roles.iter_mut().find(|(r, _)| *r == role) {
-                Some((_, members)) => members.push(signer.clone()),
-                None => roles.push((role, vec![signer.clone()])),
+                Some((_, members)) => members.push(signer),
+                None => roles.push((role, vec![signer])),
             }
         }
         for (role, members) in roles {
-            let total = self.members.get(role.as_str()).map_or(0, |m| m.len());
+            let total = self.members.get(role).map_or(0, |m| m.len());
             let count = if members.len() == total { format!("all {total}") } else { format!("{} of {total}", members.len()) };
-            let plural = if total == 1 { role.clone() } else { format!("{role}s") };
+            let plural = if total == 1 { role.to_string() } else { format!("{role}s") };
             parts.push(format!("{count} {plural} ({})", members.join(", ")));
         }
         join_names(&parts)

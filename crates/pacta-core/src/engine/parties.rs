@@ -89,8 +89,12 @@ impl State {
 }
 
 fn dedup_in_order(items: &mut Vec<String>) {
-    let mut seen = std::collections::BTreeSet::new();
-    items.retain(|item| seen.insert(item.clone()));
+    // Which to keep is decided over borrowed names first, so no name is copied.
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    let keep: Vec<bool> = items.iter().map(|item| seen.insert(item.as_str())).collect();
+    drop(seen);
+    let mut keep = keep.into_iter();
+    items.retain(|_| keep.next().expect("one flag per item"));
 }
 
 /// `company, alpha and beta`.

@@ -99,5 +99,11 @@ fn changes_facts(kind: &EventKind) -> bool {
             // A new member can only make an `each` condition harder to meet, and
             // settling only acts on conditions that have become true.
             | EventKind::Joined { .. }
+            // A deadline that fires leaves the pending ones, which are all settling
+            // marks as met, and stays scheduled, so it can start nothing new there;
+            // its actions' own events say for themselves whether they change facts.
+            | EventKind::DeadlineFired { .. }
+            // No condition, anchor or hold reads whether an account is closed.
+            | EventKind::Closed { .. }
     )
 }
