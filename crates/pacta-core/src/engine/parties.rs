@@ -79,12 +79,9 @@ impl State {
         }
     }
 
-    /// `Alpha Fund LP (alpha)`.
-    pub fn describe_identity(&self, id: &str) -> String {
-        match self.identities.get(id) {
-            Some(identity) => identity.legal_name.clone(),
-            None => id.to_string(),
-        }
+    /// An identity's legal name (`Alpha Fund LP`), or the id itself for one the agreement does not know.
+    pub fn describe_identity<'a>(&'a self, id: &'a str) -> &'a str {
+        self.identities.get(id).map_or(id, |identity| identity.legal_name.as_str())
     }
 }
 

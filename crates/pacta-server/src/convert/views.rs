@@ -55,7 +55,7 @@ pub fn detail(snapshot: &Snapshot, you: Caller) -> AgreementDetail {
     let state = &snapshot.state;
     let agreement = &state.agreement;
     let has_key = |id: &str| state.identities.get(id).and_then(|i| i.public_key).is_some();
-    let member = |id: &String| MemberView { id: id.clone(), legal_name: state.describe_identity(id), has_key: has_key(id) };
+    let member = |id: &String| MemberView { id: id.clone(), legal_name: state.describe_identity(id).to_string(), has_key: has_key(id) };
     let parties = agreement
         .parties
         .iter()
