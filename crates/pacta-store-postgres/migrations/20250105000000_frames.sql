@@ -18,8 +18,11 @@
 -- reports a gap or an overlap.
 --
 -- `body` is the entries, in the binary layout of crates/pacta-store/src/frame.rs:
---   version (1 byte, 1) ‖ prev_hash (32) ‖ per entry: at, kind, payload (each a
---   4-byte big-endian length and the bytes) ‖ hash (32).
+--   version 1 (1 byte) ‖ prev_hash (32) ‖ per entry: at, kind, payload (each a
+--   4-byte big-endian length and the bytes) ‖ hash (32);
+-- or, when that is shorter for entries of 512 bytes or more, version 2 (1 byte) ‖
+--   their length (4 bytes) ‖ SHA-256 of length ‖ block (32) ‖ the same entries
+--   compressed as one LZ4 block (the postings of one action repeat its cause).
 -- `balances` is what the frame's postings move, per ledger account label:
 --   per account: label (4-byte length and UTF-8) ‖ minor units (8 bytes, big-endian, signed),
 -- sorted by label, accounts that do not move left out. It replaces the
@@ -39,3 +42,7 @@ CREATE TRIGGER frames_are_append_only BEFORE UPDATE OR DELETE ON frames
     FOR EACH ROW EXECUTE FUNCTION pacta_refuse_rewrite();
 CREATE TRIGGER frames_are_never_truncated BEFORE TRUNCATE ON frames
     FOR EACH STATEMENT EXECUTE FUNCTION pacta_refuse_rewrite();
+
+-- A body worth compressing is compressed already (version 2): TOAST need not
+-- try again.
+ALTER TABLE frames ALTER COLUMN body SET STORAGE EXTERNAL;

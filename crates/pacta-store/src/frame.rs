@@ -9,7 +9,9 @@
 //! Every integer is big-endian; every length counts bytes.
 //!
 //! ```text
-//! body     = version (1 byte: 1) ‖ prev_hash (32 bytes) ‖ entry*
+//! body     = 1 ‖ entries                          (plain, version 1)
+//!          | 2 ‖ len (u32) ‖ sha256 (32 bytes) ‖ block  (compressed, version 2)
+//! entries  = prev_hash (32 bytes) ‖ entry*
 //! entry    = len (u32) ‖ at ‖ len (u32) ‖ kind ‖ len (u32) ‖ payload ‖ hash (32 bytes)
 //! balances = (len (u32) ‖ label (UTF-8) ‖ minor (i64))*
 //! ```
@@ -23,6 +25,19 @@
 //! `balances` is what the frame's postings move, per ledger account label,
 //! sorted by label, accounts that do not move left out (see `verify`).
 //!
+//! Compression: a frame whose entries take `COMPRESS_FROM` bytes or more is
+//! stored as version 2 when that is shorter: `block` is the entries compressed
+//! as one LZ4 block, `len` their length before compression, and `sha256` the
+//! SHA-256 of `len ‖ block`. The postings of one action repeat the same cause
+//! (a release: some 200 postings with the same ~900 bytes of authority and
+//! signers), so a release's frame shrinks about fivefold, and so do the WAL and
+//! the pages a commit writes. The hashes still cover the entries' own bytes;
+//! the checksum is there because an LZ4 block can be changed without changing
+//! what it decompresses to (a match moved to an identical earlier copy), and a
+//! changed stored byte must never go unseen. A compressed frame that does not
+//! match its checksum is reported at its first entry: past a damaged byte, the
+//! rest of the block cannot be trusted to say which entry it was.
+//!
 //! A frame is read with every length checked against what is left: a damaged
 //! length is reported as corruption at the entry it belongs to, never a panic.
 //!
@@ -35,17 +50,91 @@
 //! it: a frame that does not start right after the entry before it is reported
 //! at the seq that was expected.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
 
 use crate::backend::{EventRow, FrameRow};
 
-/// The layout above; a new one would be 2, never a change to this one.
-const VERSION: u8 = 1;
+/// The layouts above; a new one would be 3, never a change to these.
+const PLAIN: u8 = 1;
+const COMPRESSED: u8 = 2;
 
-/// Starts a frame whose first entry links to `prev_hash`.
+/// Entries shorter than this are stored plain: a frame of one small command
+/// gains little, and compressing it costs more than the bytes it saves.
+const COMPRESS_FROM: usize = 512;
+
+/// The largest decompressed frame `unpack` accepts: a damaged length must not
+/// make it allocate gigabytes. A group commit's frame for one agreement is far smaller.
+const MAX_ENTRIES_LEN: usize = 1 << 30;
+
+/// Starts a frame whose first entry links to `prev_hash` (plain; `write_body`
+/// may compress it).
 pub(crate) fn start(body: &mut Vec<u8>, prev_hash: &[u8; 32]) {
-    body.push(VERSION);
+    body.push(PLAIN);
     body.extend_from_slice(prev_hash);
+}
+
+/// Appends a frame begun with `start` to `out` as it is stored: compressed
+/// (version 2) when its entries are long enough (and no longer than a reader
+/// accepts) and that makes it shorter, plain otherwise.
+pub(crate) fn write_body(out: &mut Vec<u8>, body: &[u8]) {
+    let entries = &body[1..];
+    if (COMPRESS_FROM..=MAX_ENTRIES_LEN).contains(&entries.len()) {
+        let start = out.len();
+        out.push(COMPRESSED);
+        out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+        out.extend_from_slice(&[0; 32]);
+        let block = out.len();
+        out.resize(block + lz4_flex::block::get_maximum_output_size(entries.len()), 0);
+        if let Ok(written) = lz4_flex::block::compress_into(entries, &mut out[block..]) {
+            out.truncate(block + written);
+            if out.len() - start < body.len() {
+                let checksum = checksum(&out[start + 1..start + 5], &out[block..]);
+                out[start + 5..block].copy_from_slice(&checksum);
+                return;
+            }
+        }
+        out.truncate(start);
+    }
+    out.extend_from_slice(body);
+}
+
+/// SHA-256 of `len ‖ block`, a compressed frame's checksum.
+fn checksum(len: &[u8], block: &[u8]) -> [u8; 32] {
+    Sha256::new().chain_update(len).chain_update(block).finalize().into()
+}
+
+/// A stored body's entries (`prev_hash ‖ entry*`), decompressed if need be.
+fn entries_of(body: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+    match body.first() {
+        Some(&PLAIN) => Ok(Cow::Borrowed(&body[1..])),
+        Some(&COMPRESSED) => decompress(&body[1..]).map(Cow::Owned),
+        Some(version) => Err(format!("its layout version is {version}, not {PLAIN} or {COMPRESSED}")),
+        None => Err("it is empty: it has no layout version".to_string()),
+    }
+}
+
+fn decompress(stored: &[u8]) -> Result<Vec<u8>, String> {
+    let mut reader = Reader { bytes: stored, at: 0 };
+    let len = u32::from_be_bytes(reader.fixed::<4>("compressed entries' length")?) as usize;
+    let checksum = reader.fixed::<32>("checksum")?;
+    let block = &stored[reader.at..];
+    if self::checksum(&stored[..4], block) != checksum {
+        return Err("its compressed entries do not match their checksum".to_string());
+    }
+    // The checksum matched, so these are the bytes the writer produced; the
+    // bounds still hold in case they were forged along with the checksum.
+    if len > MAX_ENTRIES_LEN {
+        return Err(format!("its entries would take {len} bytes decompressed, more than the {MAX_ENTRIES_LEN} a frame may hold"));
+    }
+    let mut entries = vec![0; len];
+    match lz4_flex::block::decompress_into(block, &mut entries) {
+        Ok(n) if n == len => Ok(entries),
+        Ok(n) => Err(format!("its compressed entries decompress to {n} bytes, not the {len} it states")),
+        Err(e) => Err(format!("its compressed entries do not decompress: {e}")),
+    }
 }
 
 /// Appends one entry to a frame begun with `start`.
@@ -158,11 +247,8 @@ fn check_place(frame: &FrameRow, expected: u64, last_seen: Option<u64>) -> Resul
 fn unpack(agreement_id: &str, frame: &FrameRow, after: u64, rows: &mut Vec<EventRow>) -> Result<(), Broken> {
     let (first, last) = (frame.first_seq as u64, frame.last_seq as u64);
     let broken = |seq: u64, problem: String| Broken { seq, problem: format!("the frame of entries {first}–{last}: {problem}") };
-    let mut reader = Reader { bytes: &frame.body, at: 0 };
-    let version = reader.fixed::<1>("its version").map_err(|p| broken(first, p))?[0];
-    if version != VERSION {
-        return Err(broken(first, format!("its layout version is {version}, not {VERSION}")));
-    }
+    let entries = entries_of(&frame.body).map_err(|p| broken(first, p))?;
+    let mut reader = Reader { bytes: &entries, at: 0 };
     let mut prev_hash = reader.fixed::<32>("the first entry's prev_hash").map_err(|p| broken(first, p))?;
     let mut seq = first;
     while !reader.done() {
@@ -331,6 +417,40 @@ mod tests {
         let broken = entries("a", 0, vec![], &[frame(1, 2, huge)]).broken.unwrap();
         assert_eq!(broken.seq, 1);
         assert!(broken.problem.contains("bytes at offset"), "{}", broken.problem);
+    }
+
+    fn stored(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_body(&mut out, body);
+        out
+    }
+
+    #[test]
+    fn long_frames_are_compressed_and_read_back_the_same() {
+        let cause = "{\"because\":\"the Release Notice was executed by every party\",\"authority\":[\"NIR Waiver\",\"closing documents\"]}";
+        let list: Vec<(&str, u8)> = (0..40).map(|i| (cause, i as u8 + 1)).collect();
+        let plain = body(0, &list);
+        let compressed = stored(&plain);
+        assert_eq!(compressed[0], COMPRESSED);
+        assert!(compressed.len() * 4 < plain.len(), "{} bytes for {}", compressed.len(), plain.len());
+        let read = entries("a", 0, vec![], &[frame(1, 40, compressed.clone())]);
+        assert_eq!((read.rows.len(), read.broken), (40, None));
+        assert_eq!(read.rows, entries("a", 0, vec![], &[frame(1, 40, plain)]).rows);
+        // A short frame stays plain.
+        let short = body(0, &[("{}", 1)]);
+        assert_eq!(stored(&short), short);
+
+        // Every byte of the compressed frame flipped: reported at its first entry, never a panic.
+        for i in 0..compressed.len() {
+            let mut damaged = compressed.clone();
+            damaged[i] ^= 1 << (i % 8);
+            let read = entries("a", 0, vec![], &[frame(1, 40, damaged)]);
+            let broken = read.broken.unwrap_or_else(|| panic!("byte {i} flipped was not noticed"));
+            assert_eq!((broken.seq, read.rows.len()), (1, 0), "byte {i}: {}", broken.problem);
+        }
+        for cut in 0..compressed.len() {
+            assert!(entries("a", 0, vec![], &[frame(1, 40, compressed[..cut].to_vec())]).broken.is_some(), "cut at {cut}");
+        }
     }
 
     #[test]

@@ -45,7 +45,8 @@
 //!   `(agreement_id, first_seq)`: the journal as the store writes it now, one row
 //!   per agreement per group commit. `body` holds the entries `first_seq..=last_seq`
 //!   (each its `at`, `kind`, payload bytes and hash, after the frame's prev_hash;
-//!   see `frame.rs`), `balances` what their postings move per account label.
+//!   LZ4-compressed with a checksum when that is shorter; see `frame.rs`),
+//!   `balances` what their postings move per account label.
 //!   Frames are contiguous (each starts right after the head it extended).
 //!   Triggers refuse UPDATE and DELETE.
 //! - `events(agreement_id, seq, at, kind, payload, prev_hash, hash)`, primary key

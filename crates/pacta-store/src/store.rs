@@ -699,7 +699,7 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             }
         }
         let body_at = bytes.len();
-        bytes.extend_from_slice(&state.body);
+        frame::write_body(&mut bytes, &state.body);
         let balances_at = bytes.len();
         let mut movements = Vec::with_capacity(state.movements.len());
         for (label, delta) in &state.movements {

@@ -298,7 +298,22 @@ async fn set_frame(conn: &mut SqliteConnection, column: &str, first_seq: i64, va
     assert_eq!(sqlx::query(&sql).bind(value.to_vec()).bind(ID).bind(first_seq).execute(&mut *conn).await.unwrap().rows_affected(), 1);
 }
 
-/// Where each entry of a frame's body starts, read by the layout `frame.rs`
+/// A stored body in the plain layout (version 1): itself, or decompressed from
+/// version 2 (`2 ‖ len ‖ sha256 ‖ LZ4 block`), as `frame.rs` documents.
+fn plain(body: &[u8]) -> Vec<u8> {
+    match body[0] {
+        1 => body.to_vec(),
+        2 => {
+            let len = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
+            let mut plain = vec![1];
+            plain.extend(lz4_flex::block::decompress(&body[37..], len).unwrap());
+            plain
+        }
+        v => panic!("layout version {v}"),
+    }
+}
+
+/// Where each entry of a plain frame body starts, read by the layout `frame.rs`
 /// documents (version and prev_hash, 33 bytes; then per entry three fields with
 /// a 4-byte big-endian length each, and a 32-byte hash), written out again here
 /// so the test checks the documented layout too.
@@ -317,24 +332,28 @@ fn entry_starts(body: &[u8]) -> Vec<usize> {
 }
 
 /// Every byte of every frame flipped on its own (one bit, cycling through the
-/// eight): a byte of the body is reported at the entry it belongs to (the
-/// version and prev_hash at the frame's first entry), a byte of the balances as
-/// the frame's balances. The journal is restored after each flip.
+/// eight): a byte of a plain body is reported at the entry it belongs to (the
+/// version and prev_hash at the frame's first entry), a byte of a compressed
+/// body at the frame's first entry (its checksum no longer matches), a byte of
+/// the balances as the frame's balances. The journal is restored after each flip.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flipping_any_byte_of_any_frame_is_reported_at_its_entry() {
     let db = release_db().await;
     let mut conn = tamperer(&db).await;
     let frames = stored_frames(&mut conn).await;
     assert_eq!(frames.len(), journal(ID).appends.len(), "one frame per append");
+    let compressed = frames.iter().filter(|f| f.body[0] == 2).count();
+    assert!(compressed > 0 && compressed < frames.len(), "{compressed} of {} frames compressed: both layouts are tested", frames.len());
     let mut flips = 0usize;
     for frame in &frames {
-        let starts = entry_starts(&frame.body);
+        let starts = entry_starts(&plain(&frame.body));
         assert_eq!(starts.len() as i64, frame.last_seq - frame.first_seq + 1);
         for i in 0..frame.body.len() {
             let mut tampered = frame.body.clone();
             tampered[i] ^= 1 << (i % 8);
             set_frame(&mut conn, "body", frame.first_seq, &tampered).await;
-            let seq = frame.first_seq as u64 + starts.iter().rposition(|&s| s <= i).unwrap_or(0) as u64;
+            let entry = if frame.body[0] == 1 { starts.iter().rposition(|&s| s <= i).unwrap_or(0) } else { 0 };
+            let seq = frame.first_seq as u64 + entry as u64;
             let r = report(&db).await;
             assert_eq!(mismatch_at(&r), Some(Some(seq)), "body byte {i} of the frame at {}: {:?}", frame.first_seq, r.mismatches);
             flips += 1;
@@ -355,7 +374,7 @@ async fn flipping_any_byte_of_any_frame_is_reported_at_its_entry() {
     assert!(report(&db).await.is_clean(), "restored");
     let bytes: usize = frames.iter().map(|f| f.body.len() + f.balances.len()).sum();
     assert_eq!(flips, bytes);
-    eprintln!("{} frames: {flips} bytes flipped (all of them), each reported at its entry or as its frame's balances", frames.len());
+    eprintln!("{} frames ({compressed} compressed): {flips} bytes flipped (all of them), each reported at its entry or as its frame's balances", frames.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,12 +456,14 @@ async fn a_frame_with_a_bad_length_is_reported_not_a_panic() {
     let mut conn = tamperer(&db).await;
     let frames = stored_frames(&mut conn).await;
     let frame = frames.iter().find(|f| f.last_seq > f.first_seq).expect("a frame of two entries or more");
-    let second = entry_starts(&frame.body)[1];
-    let field_len = |at: usize| u32::from_be_bytes(frame.body[at..at + 4].try_into().unwrap()) as usize;
+    // Damaged in the plain layout, which the store reads as well as the compressed one.
+    let body = plain(&frame.body);
+    let second = entry_starts(&body)[1];
+    let field_len = |at: usize| u32::from_be_bytes(body[at..at + 4].try_into().unwrap()) as usize;
     let payload_len_at = second + 4 + field_len(second) + 4 + field_len(second + 4 + field_len(second));
     let seq = frame.first_seq as u64 + 1;
 
-    let mut tampered = frame.body.clone();
+    let mut tampered = body.clone();
     tampered[payload_len_at..payload_len_at + 4].copy_from_slice(&[0xff; 4]);
     set_frame(&mut conn, "body", frame.first_seq, &tampered).await;
     let r = report(&db).await;
@@ -459,11 +480,11 @@ async fn a_frame_with_a_bad_length_is_reported_not_a_panic() {
     }
 
     let mut version = frame.body.clone();
-    version[0] = 2;
+    version[0] = 3;
     set_frame(&mut conn, "body", frame.first_seq, &version).await;
     let r = report(&db).await;
     assert_eq!(mismatch_at(&r), Some(Some(frame.first_seq as u64)), "{:?}", r.mismatches);
-    assert!(r.mismatches[0].problem.contains("layout version is 2"), "{}", r.mismatches[0]);
+    assert!(r.mismatches[0].problem.contains("layout version is 3"), "{}", r.mismatches[0]);
     set_frame(&mut conn, "body", frame.first_seq, &frame.body).await;
     assert!(report(&db).await.is_clean());
 }
