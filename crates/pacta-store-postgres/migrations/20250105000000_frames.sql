@@ -20,7 +20,7 @@
 -- `body` is the entries, in the binary layout of crates/pacta-store/src/frame.rs:
 --   version 1 (1 byte) ‖ prev_hash (32) ‖ per entry: at, kind, payload (each a
 --   4-byte big-endian length and the bytes) ‖ hash (32);
--- or, when that is shorter for entries of 512 bytes or more, version 2 (1 byte) ‖
+-- or, when that is shorter for entries of 2,048 bytes or more, version 2 (1 byte) ‖
 --   their length (4 bytes) ‖ SHA-256 of length ‖ block (32) ‖ the same entries
 --   compressed as one LZ4 block (the postings of one action repeat its cause).
 -- `balances` is what the frame's postings move, per ledger account label:
