@@ -30,6 +30,25 @@ pub struct AgreementRow {
     pub opened_at: String,
 }
 
+/// A row of `frames`: one group commit's entries of one agreement (the layout of
+/// `body` and `balances` is `pacta-store`'s business: see its `frame.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRow {
+    pub agreement_id: String,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub body: Vec<u8>,
+    pub balances: Vec<u8>,
+}
+
+/// A frame's seqs and balance movements, without its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameBalancesRow {
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub balances: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeadRow {
     pub id: String,
@@ -118,6 +137,22 @@ impl Db {
         sqlx::query_file_as!(EventRow, "../pacta-store/sql/events_of.sql", param as _).fetch_all(&self.pool).await
     }
 
+    /// Frames of one agreement that hold an entry with `seq > after`, in order.
+    pub async fn frames(&self, agreement_id: &str, after: i64) -> Result<Vec<FrameRow>, sqlx::Error> {
+        sqlx::query_file_as!(FrameRow, "../pacta-store/sql/frames.sql", agreement_id, after).fetch_all(&self.pool).await
+    }
+
+    /// Frames of the agreements `{"0": {"id": …}, …}`, ordered by agreement, then first seq.
+    pub async fn frames_of(&self, ids: &Batch) -> Result<Vec<FrameRow>, sqlx::Error> {
+        let param = BatchParam(ids);
+        sqlx::query_file_as!(FrameRow, "../pacta-store/sql/frames_of.sql", param as _).fetch_all(&self.pool).await
+    }
+
+    /// The balance movements of every frame of one agreement, in order.
+    pub async fn frame_balances(&self, agreement_id: &str) -> Result<Vec<FrameBalancesRow>, sqlx::Error> {
+        sqlx::query_file_as!(FrameBalancesRow, "../pacta-store/sql/frame_balances.sql", agreement_id).fetch_all(&self.pool).await
+    }
+
     pub async fn agreement(&self, agreement_id: &str) -> Result<Option<AgreementRow>, sqlx::Error> {
         sqlx::query_file_as!(AgreementRow, "../pacta-store/sql/agreement.sql", agreement_id).fetch_optional(&self.pool).await
     }
@@ -133,7 +168,7 @@ impl Db {
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
-    /// Every agreement id that appears in `agreements`, `events` or `balances`.
+    /// Every agreement id that appears in `agreements`, `events`, `frames` or `balances`.
     pub async fn journal_ids(&self) -> Result<Vec<String>, sqlx::Error> {
         let rows = sqlx::query_file!("../pacta-store/sql/journal_ids.sql").fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| r.id).collect())
@@ -180,18 +215,13 @@ impl Tx {
         Ok(sqlx::query_file!("../pacta-store/sql/advance_heads.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `{"0": [agreement_id, seq, at, kind, payload_at, payload_len], "1": …}`
-    /// (arrays, read by position); `bytes` holds `prev_hash ‖ hash` of row i at
-    /// `64 i`, and the row's payload at `payload_at` (offsets from 0).
-    pub async fn insert_events(&mut self, rows: &Batch, bytes: &[u8]) -> Result<u64, sqlx::Error> {
+    /// Rows `{"0": [agreement_id, first_seq, last_seq, body_at, body_len,
+    /// balances_at, balances_len], "1": …}` (arrays, read by position); each
+    /// frame's `body` and `balances` are the slices of `bytes` at those offsets
+    /// (counted from 0). Returns how many were inserted.
+    pub async fn insert_frames(&mut self, rows: &Batch, bytes: &[u8]) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
-        Ok(sqlx::query_file!("../pacta-store/sql/insert_events.sql", param as _, bytes as _).execute(&mut *self.tx).await?.rows_affected())
-    }
-
-    /// Rows `[agreement_id, account, delta]` (arrays), at most one per account.
-    pub async fn add_balances(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
-        let param = BatchParam(rows);
-        Ok(sqlx::query_file!("../pacta-store/sql/add_balances.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
+        Ok(sqlx::query_file!("../pacta-store/sql/insert_frames.sql", param as _, bytes as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
     /// Rows `{key, agreement_id, status, created_at, bytes, body_len}`; `bytes` is

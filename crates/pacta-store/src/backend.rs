@@ -16,6 +16,23 @@ pub(crate) struct EventRow {
     pub hash: Vec<u8>,
 }
 
+/// A stored frame: one group commit's entries of one agreement (see `frame`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FrameRow {
+    pub agreement_id: String,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub body: Vec<u8>,
+    pub balances: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FrameBalancesRow {
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub balances: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AgreementRow {
     pub id: String,
@@ -53,8 +70,7 @@ pub(crate) trait SqlTx: Send {
     async fn heads(&mut self, ids: &str) -> Result<Vec<HeadRow>, sqlx::Error>;
     async fn insert_agreements(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
     async fn advance_heads(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
-    async fn insert_events(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error>;
-    async fn add_balances(&mut self, rows: &str) -> Result<u64, sqlx::Error>;
+    async fn insert_frames(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error>;
     async fn insert_receipts(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error>;
     async fn commit(self) -> Result<(), sqlx::Error>;
 }
@@ -66,6 +82,9 @@ pub(crate) trait Sql: Sync {
     async fn source(&self, sha256: &[u8]) -> Result<Option<String>, sqlx::Error>;
     async fn events(&self, agreement_id: &str, after: i64) -> Result<Vec<EventRow>, sqlx::Error>;
     async fn events_of(&self, ids: &str) -> Result<Vec<EventRow>, sqlx::Error>;
+    async fn frames(&self, agreement_id: &str, after: i64) -> Result<Vec<FrameRow>, sqlx::Error>;
+    async fn frames_of(&self, ids: &str) -> Result<Vec<FrameRow>, sqlx::Error>;
+    async fn frame_balances(&self, agreement_id: &str) -> Result<Vec<FrameBalancesRow>, sqlx::Error>;
     async fn agreement(&self, agreement_id: &str) -> Result<Option<AgreementRow>, sqlx::Error>;
     async fn agreements_of(&self, ids: &str) -> Result<Vec<AgreementRow>, sqlx::Error>;
     async fn agreement_ids(&self) -> Result<Vec<String>, sqlx::Error>;
@@ -82,6 +101,16 @@ macro_rules! convert_rows {
         impl From<$adapter::EventRow> for EventRow {
             fn from(r: $adapter::EventRow) -> EventRow {
                 EventRow { agreement_id: r.agreement_id, seq: r.seq, at: r.at, kind: r.kind, payload: r.payload, prev_hash: r.prev_hash, hash: r.hash }
+            }
+        }
+        impl From<$adapter::FrameRow> for FrameRow {
+            fn from(r: $adapter::FrameRow) -> FrameRow {
+                FrameRow { agreement_id: r.agreement_id, first_seq: r.first_seq, last_seq: r.last_seq, body: r.body, balances: r.balances }
+            }
+        }
+        impl From<$adapter::FrameBalancesRow> for FrameBalancesRow {
+            fn from(r: $adapter::FrameBalancesRow) -> FrameBalancesRow {
+                FrameBalancesRow { first_seq: r.first_seq, last_seq: r.last_seq, balances: r.balances }
             }
         }
         impl From<$adapter::AgreementRow> for AgreementRow {
@@ -133,11 +162,8 @@ macro_rules! implement {
             async fn advance_heads(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::advance_heads(self, rows).await
             }
-            async fn insert_events(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error> {
-                $adapter::Tx::insert_events(self, rows, bytes).await
-            }
-            async fn add_balances(&mut self, rows: &str) -> Result<u64, sqlx::Error> {
-                $adapter::Tx::add_balances(self, rows).await
+            async fn insert_frames(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error> {
+                $adapter::Tx::insert_frames(self, rows, bytes).await
             }
             async fn insert_receipts(&mut self, rows: &str, bytes: &[u8]) -> Result<u64, sqlx::Error> {
                 $adapter::Tx::insert_receipts(self, rows, bytes).await
@@ -163,6 +189,15 @@ macro_rules! implement {
             }
             async fn events_of(&self, ids: &str) -> Result<Vec<EventRow>, sqlx::Error> {
                 $adapter::Db::events_of(self, ids).await.map(all)
+            }
+            async fn frames(&self, agreement_id: &str, after: i64) -> Result<Vec<FrameRow>, sqlx::Error> {
+                $adapter::Db::frames(self, agreement_id, after).await.map(all)
+            }
+            async fn frames_of(&self, ids: &str) -> Result<Vec<FrameRow>, sqlx::Error> {
+                $adapter::Db::frames_of(self, ids).await.map(all)
+            }
+            async fn frame_balances(&self, agreement_id: &str) -> Result<Vec<FrameBalancesRow>, sqlx::Error> {
+                $adapter::Db::frame_balances(self, agreement_id).await.map(all)
             }
             async fn agreement(&self, agreement_id: &str) -> Result<Option<AgreementRow>, sqlx::Error> {
                 $adapter::Db::agreement(self, agreement_id).await.map(|r| r.map(AgreementRow::from))

@@ -9,6 +9,7 @@
 //! pacta-store            this crate: the codec, the hash chain, the journal rules
 //!   src/codec.rs         EventKind <-> (kind, canonical JSON payload)
 //!   src/chain.rs         entry hash = SHA-256 over length-prefixed fields
+//!   src/frame.rs         a frame's binary layout; reading an agreement's stored rows back as entries
 //!   src/store.rs         Store: connect, migrate, put_source, append_batch, load, …
 //!   src/verify.rs        verify(store) -> VerifyReport
 //!   src/backend.rs       the seam to the adapters (one trait, implemented for both)
@@ -40,12 +41,23 @@
 //! - `sources(sha256, body)`: `.pact` source text, once per SHA-256.
 //! - `agreements(id, source_sha256, head_seq, head_hash, opened_at)`: where each
 //!   journal ends; the seq check moves `head_seq` from the expected value.
+//! - `frames(agreement_id, first_seq, last_seq, body, balances)`, primary key
+//!   `(agreement_id, first_seq)`: the journal as the store writes it now, one row
+//!   per agreement per group commit. `body` holds the entries `first_seq..=last_seq`
+//!   (each its `at`, `kind`, payload bytes and hash, after the frame's prev_hash;
+//!   LZ4-compressed with a checksum when that is shorter; see `frame.rs`),
+//!   `balances` what their postings move per account label.
+//!   Frames are contiguous (each starts right after the head it extended).
+//!   Triggers refuse UPDATE and DELETE.
 //! - `events(agreement_id, seq, at, kind, payload, prev_hash, hash)`, primary key
-//!   `(agreement_id, seq)`: the journal. `payload` is bytes: the canonical JSON
-//!   the codec wrote, as UTF-8 (the hash covers exactly these bytes); the hashes
-//!   are bytes. Triggers refuse UPDATE and DELETE.
-//! - `balances(agreement_id, account, minor)`: the ledger by account label,
-//!   updated in the same transaction as the postings that move it.
+//!   `(agreement_id, seq)`: the journal as it was written before frames, one row
+//!   per entry, still read (an agreement's entries are its `events` rows, then its
+//!   frames) and never written. `payload` is bytes: the canonical JSON the codec
+//!   wrote, as UTF-8 (the hash covers exactly these bytes, in a frame too); the
+//!   hashes are bytes. Triggers refuse UPDATE and DELETE.
+//! - `balances(agreement_id, account, minor)`: the ledger by account label as
+//!   it stood before frames; an agreement's balances are these rows plus its
+//!   frames' movements.
 //! - `receipts(key, agreement_id, request_sha256, status, body, created_at)`: the
 //!   answer each command was given, by idempotency key, written in the same
 //!   transaction as the command's events; purged after a retention period.
@@ -53,10 +65,13 @@
 //! # Guarantees
 //!
 //! - `append_batch` is one transaction: every append of the batch lands, with its
-//!   heads and balances, or none does. An append whose `expected_seq` is not the
-//!   journal's end fails with `AppendError::Conflict`; two writers can never both
-//!   extend one agreement (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `UPDATE … WHERE
-//!   head_seq = expected` plus the `(agreement_id, seq)` key).
+//!   heads and balances, or none does; it writes one frame per agreement. An
+//!   append whose `expected_seq` is not the journal's end fails with
+//!   `AppendError::Conflict`; two writers can never both extend one agreement
+//!   (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `UPDATE … WHERE head_seq = expected`
+//!   plus the frames' `(agreement_id, first_seq)` key). A frame starts at the head
+//!   that update moved from, so `(agreement_id, seq)` is unique by construction,
+//!   and `verify` reports a gap or an overlap between frames.
 //! - `append_batch_with_receipts` stores the batch's receipts in that same
 //!   transaction: no command is journaled without its answer (a retry after a
 //!   crash is answered from the receipt, never applied twice), and no receipt is
@@ -76,6 +91,7 @@ mod backend;
 mod batch;
 pub mod chain;
 pub mod codec;
+mod frame;
 mod store;
 mod verify;
 

@@ -12,6 +12,7 @@ use crate::backend::{EventRow, HeadRow, ReceiptRow, Sql, SqlTx};
 use crate::batch::{self, Rows};
 use crate::chain::{self, GENESIS};
 use crate::codec::{self, CodecError};
+use crate::frame;
 
 /// Which database a `Store` runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,8 +242,9 @@ impl Store {
     /// commit: one durable commit for a whole batch of commands). All or nothing:
     /// if any append's `expected_seq` is stale, or anything else fails, none of
     /// the batch is written. The same agreement may appear more than once; its
-    /// appends then follow each other in batch order. The `balances` projection
-    /// and the `agreements` heads change in the same transaction. When this
+    /// appends then follow each other in batch order, in one frame: the batch
+    /// writes one `frames` row per agreement (its entries and balance movements),
+    /// and moves the `agreements` heads in the same transaction. When this
     /// returns `Ok`, the batch is durable.
     pub async fn append_batch(&self, batch: &[Append<'_>]) -> Result<(), AppendError> {
         self.append_batch_with_receipts(batch, &[]).await
@@ -337,10 +339,12 @@ impl Store {
     /// you hold for entry `after`).
     pub async fn entries(&self, agreement_id: &str, after: u64) -> Result<Vec<JournalEntry>, LoadError> {
         let after_i64 = i64::try_from(after).map_err(|_| corrupt(agreement_id, after, "seq out of range".into()))?;
-        let rows = with_sql!(self, db => Sql::events(db, agreement_id, after_i64).await)?;
-        let mut entries = Vec::with_capacity(rows.len());
+        let (legacy, frames) = with_sql!(self, db => (Sql::events(db, agreement_id, after_i64).await?, Sql::frames(db, agreement_id, after_i64).await?));
+        let stored = frame::entries(agreement_id, after, legacy, &frames);
+        drop(frames);
+        let mut entries = Vec::with_capacity(stored.rows.len());
         let mut prev: Option<[u8; 32]> = (after == 0).then_some(GENESIS);
-        for (i, row) in rows.iter().enumerate() {
+        for (i, row) in stored.rows.iter().enumerate() {
             let seq = after + 1 + i as u64;
             let (prev_hash, hash) = check_link(agreement_id, seq, row, prev.as_ref()).map_err(|problem| corrupt(agreement_id, seq, problem))?;
             let event = self.decode_row(row).await.map_err(|e| match e {
@@ -350,7 +354,10 @@ impl Store {
             entries.push(JournalEntry { seq, prev_hash, hash, event });
             prev = Some(hash);
         }
-        Ok(entries)
+        match stored.broken {
+            Some(broken) => Err(corrupt(agreement_id, broken.seq, broken.problem)),
+            None => Ok(entries),
+        }
     }
 
     /// Decodes a stored row, fetching and compiling the sources it names as needed.
@@ -391,13 +398,29 @@ impl Store {
         }))
     }
 
-    /// The `balances` projection of one agreement: `(account label, minor units)`,
-    /// sorted by label, zero balances left out.
-    pub async fn balances(&self, agreement_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        let rows = with_sql!(self, db => Sql::balances(db, agreement_id).await)?;
-        let mut balances: Vec<(String, i64)> = rows.into_iter().filter(|r| r.minor != 0).map(|r| (r.account, r.minor)).collect();
-        balances.sort();
-        Ok(balances)
+    /// The balances of one agreement's ledger: `(account label, minor units)`,
+    /// sorted by label, zero balances left out. They are the legacy `balances`
+    /// rows (the projection kept before frames) plus every frame's movements; a
+    /// frame whose movements cannot be read is an error (`verify` says more).
+    pub async fn balances(&self, agreement_id: &str) -> Result<Vec<(String, i64)>, LoadError> {
+        let (rows, frames) = with_sql!(self, db => (Sql::balances(db, agreement_id).await?, Sql::frame_balances(db, agreement_id).await?));
+        let mut sums: BTreeMap<String, i128> = rows.into_iter().map(|r| (r.account, i128::from(r.minor))).collect();
+        for f in &frames {
+            let seq = f.first_seq.max(0) as u64;
+            let movements = frame::decode_balances(&f.balances).map_err(|problem| {
+                corrupt(agreement_id, seq, format!("the frame of entries {}–{} has unreadable balances: {problem}", f.first_seq, f.last_seq))
+            })?;
+            for (label, minor) in movements {
+                *sums.entry(label).or_default() += i128::from(minor);
+            }
+        }
+        sums.into_iter()
+            .filter(|(_, minor)| *minor != 0)
+            .map(|(label, minor)| match i64::try_from(minor) {
+                Ok(minor) => Ok((label, minor)),
+                Err(_) => Err(corrupt(agreement_id, 0, format!("the balance of `{label}` overflows"))),
+            })
+            .collect()
     }
 }
 
@@ -562,14 +585,32 @@ impl From<sqlx::Error> for WriteError {
     }
 }
 
-/// Where one agreement's journal stands while a batch is being laid out.
-struct Running {
+/// Where one agreement's journal stands while a batch is being laid out, and the
+/// frame the batch writes for it.
+struct Running<'a> {
     seq: u64,
     hash: [u8; 32],
     /// The head the database had when the batch began (`None`: a new agreement).
     stored_seq: Option<u64>,
     source: Option<[u8; 32]>,
     opened_at: Option<String>,
+    /// This batch's entries of the agreement, one frame (see `frame`), and what
+    /// their postings move per account label.
+    body: Vec<u8>,
+    movements: BTreeMap<&'a str, i128>,
+}
+
+impl Running<'_> {
+    fn new(seq: u64, hash: [u8; 32], stored_seq: Option<u64>) -> Self {
+        let mut body = Vec::new();
+        frame::start(&mut body, &hash);
+        Running { seq, hash, stored_seq, source: None, opened_at: None, body, movements: BTreeMap::new() }
+    }
+}
+
+/// The bytes a prepared append adds to its frame (see `frame::push_entry`).
+fn frame_len(p: &Prepared<'_>) -> usize {
+    p.encoded.iter().map(|(at, kind, payload)| 12 + at.len() + kind.len() + payload.len() + 32).sum()
 }
 
 pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], receipts: Option<&PreparedReceipts>) -> Result<(), WriteError> {
@@ -587,15 +628,8 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
     let ids = batch::ids(prepared.iter().map(|p| p.append.agreement_id));
     let heads: HashMap<String, HeadRow> = tx.heads(&ids).await?.into_iter().map(|h| (h.id.clone(), h)).collect();
 
+    // One frame per agreement: its appends of this batch, in batch order.
     let mut running: BTreeMap<&str, Running> = BTreeMap::new();
-    // The events, in the order of `insert_events.sql`'s positions, and their bytes:
-    // `prev_hash ‖ hash` of every row (row i at 64 i), then every payload (at its
-    // row's `payload_at`, counted from 0 like the other offsets).
-    let mut events = Rows::tuples();
-    let count: usize = prepared.iter().map(|p| p.encoded.len()).sum();
-    let mut hashes: Vec<u8> = Vec::with_capacity(64 * count + prepared.iter().map(|p| p.encoded.iter().map(|e| e.2.len()).sum::<usize>()).sum::<usize>());
-    let mut payloads: Vec<u8> = Vec::new();
-    let mut deltas: BTreeMap<(&str, &str), i128> = BTreeMap::new();
     for p in prepared {
         let id = p.append.agreement_id;
         if !running.contains_key(id) {
@@ -605,9 +639,9 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
                         .map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a negative head_seq"))))?;
                     let hash = bytes32(&head.head_hash)
                         .ok_or_else(|| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a malformed head_hash"))))?;
-                    Running { seq, hash, stored_seq: Some(seq), source: None, opened_at: None }
+                    Running::new(seq, hash, Some(seq))
                 }
-                None => Running { seq: 0, hash: GENESIS, stored_seq: None, source: None, opened_at: None },
+                None => Running::new(0, GENESIS, None),
             };
             running.insert(id, start);
         }
@@ -615,21 +649,11 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         if state.seq != p.append.expected_seq {
             return Err(WriteError::Conflict(AppendError::Conflict { agreement_id: id.to_string(), expected: p.append.expected_seq, actual: state.seq }));
         }
+        state.body.reserve(frame_len(p));
         for (at, kind, payload) in &p.encoded {
             let seq = state.seq + 1;
             let hash = chain::entry_hash(id, seq, at, kind, payload, &state.hash);
-            hashes.extend_from_slice(&state.hash);
-            hashes.extend_from_slice(&hash);
-            events
-                .row()
-                .str("agreement_id", id)
-                .int("seq", seq as i64)
-                .str("at", at)
-                .str("kind", kind)
-                .int("payload_at", (64 * count + payloads.len()) as i64)
-                .int("payload_len", payload.len() as i64)
-                .end();
-            payloads.extend_from_slice(payload);
+            frame::push_entry(&mut state.body, at, kind, payload, &hash);
             if seq == 1 {
                 state.opened_at = Some(at.clone());
             }
@@ -640,13 +664,17 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             state.source = p.source_at_end;
         }
         for (label, delta) in &p.deltas {
-            *deltas.entry((id, label.as_str())).or_default() += delta;
+            *state.movements.entry(label.as_str()).or_default() += delta;
         }
     }
 
-    // Rows as arrays, read by position in insert_agreements.sql and advance_heads.sql.
+    // Rows as arrays, read by position in insert_agreements.sql, advance_heads.sql
+    // and insert_frames.sql. Every frame's body, then its balances, go one after
+    // the other in `bytes`, at the offsets (from 0) its row gives.
     let mut new_agreements = Rows::tuples();
     let mut moved_heads = Rows::tuples();
+    let mut frames = Rows::tuples();
+    let mut bytes: Vec<u8> = Vec::with_capacity(running.values().map(|r| r.body.len() + 64).sum());
     for (id, state) in &running {
         match state.stored_seq {
             None => {
@@ -670,16 +698,30 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
                 .end();
             }
         }
-    }
-    // Read by position in add_balances.sql.
-    let mut balances = Rows::tuples();
-    for ((id, label), delta) in deltas {
-        if delta != 0 {
-            let delta = i64::try_from(delta)
-                .map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}`: the balance change of `{label}` overflows"))))?;
-            balances.row().str("agreement_id", id).str("account", label).int("delta", delta).end();
+        let body_at = bytes.len();
+        frame::write_body(&mut bytes, &state.body);
+        let balances_at = bytes.len();
+        let mut movements = Vec::with_capacity(state.movements.len());
+        for (label, delta) in &state.movements {
+            if *delta != 0 {
+                let delta = i64::try_from(*delta)
+                    .map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}`: the balance change of `{label}` overflows"))))?;
+                movements.push((*label, delta));
+            }
         }
+        frame::encode_balances(&mut bytes, movements);
+        frames
+            .row()
+            .str("agreement_id", id)
+            .int("first_seq", state.stored_seq.unwrap_or(0) as i64 + 1)
+            .int("last_seq", state.seq as i64)
+            .int("body_at", body_at as i64)
+            .int("body_len", (balances_at - body_at) as i64)
+            .int("balances_at", balances_at as i64)
+            .int("balances_len", (bytes.len() - balances_at) as i64)
+            .end();
     }
+    drop(running);
 
     if !new_agreements.is_empty() {
         let expected = new_agreements.len() as u64;
@@ -694,13 +736,11 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             return Err(WriteError::Raced(sqlx::Error::RowNotFound));
         }
     }
-    let mut event_bytes = hashes;
-    event_bytes.extend_from_slice(&payloads);
-    drop(payloads);
-    tx.insert_events(&events.finish(), &event_bytes).await?;
-    if !balances.is_empty() {
-        tx.add_balances(&balances.finish()).await?;
-    }
+    // Each frame starts right after the head read above, which `advance_heads`
+    // (or `insert_agreements`) has just moved from that value in this transaction:
+    // frames are contiguous by construction, and the key (agreement_id, first_seq)
+    // refuses a second frame at the same place.
+    tx.insert_frames(&frames.finish(), &bytes).await?;
     tx.commit().await.map_err(WriteError::Database)
 }
 

@@ -1,14 +1,19 @@
 //! `verify`: re-reads every journal and checks that it holds together.
 //!
-//! For each agreement, entry by entry: seq continuity from 1, the link to the
+//! For each agreement, entry by entry (its legacy `events` rows, then its frames,
+//! as `frame::entries` reads them for `load` too): seq continuity from 1, frames
+//! that follow each other with no gap or overlap and hold what their seqs say,
+//! every length inside them in bounds, the link to the
 //! previous entry's hash, the entry's own hash recomputed from the stored bytes,
 //! the payload decoding (strictly, and re-encoding to the same canonical bytes),
 //! and every source it names hashing to its key and compiling. Then the events
 //! are replayed through the engine (`start`, `evolve`); an event that breaks an
 //! engine invariant makes `evolve` panic, which is caught and reported at that
-//! entry. Finally the replayed ledger must sum to zero, and the `agreements` row
-//! (head seq, head hash, source in force, opening instant) and the `balances`
-//! projection must equal what the journal says.
+//! entry. Finally the replayed ledger must sum to zero, the `agreements` row
+//! (head seq, head hash, source in force, opening instant) must equal what the
+//! journal says, each frame's balance movements must be what its postings move,
+//! and the stored balances (legacy `balances` rows plus every frame's movements)
+//! must equal the replayed ledger's.
 //!
 //! What it cannot see: someone who rewrites history AND recomputes every hash
 //! after the change (and the head) leaves a consistent chain. Publishing or
@@ -24,9 +29,10 @@ use std::sync::{Arc, Once};
 use pacta_core::agreement::Agreement;
 use pacta_core::engine::{self, Event, EventKind};
 
-use crate::backend::{AgreementRow, BalanceRow, EventRow, Sql};
+use crate::backend::{AgreementRow, BalanceRow, EventRow, FrameRow, Sql};
 use crate::batch;
 use crate::codec::{self, CodecError};
+use crate::frame;
 use crate::store::{bytes32, check_link, compile_source, with_sql, Store};
 
 /// Agreements read per round trip.
@@ -44,7 +50,7 @@ pub struct Progress {
 pub struct Mismatch {
     pub agreement_id: String,
     /// The entry at fault; `None` when the journal is sound but the `agreements`
-    /// row or the `balances` projection disagrees with it.
+    /// row or the stored balances (legacy rows, a frame's movements) disagree with it.
     pub seq: Option<u64>,
     pub problem: String,
 }
@@ -87,18 +93,19 @@ pub async fn verify(store: &Store, mut on_progress: impl FnMut(&Progress)) -> Re
     let mut progress = Progress { agreements_done: 0, agreements_total: ids.len(), events_done: 0 };
     on_progress(&progress);
     for chunk in ids.chunks(CHUNK) {
-        let (rows, heads, balances) = match read(store, chunk).await {
+        let Read { events: rows, frames, heads, balances } = match read(store, chunk).await {
             Ok(read) => read,
             // A stored value the driver cannot decode (SQLite lets a TEXT column hold
             // bytes that are not UTF-8): find which agreements it is in, one by one.
             Err(sqlx::Error::ColumnDecode { .. }) => {
-                let mut readable = (vec![], vec![], vec![]);
+                let mut readable = Read::default();
                 for id in chunk {
                     match read(store, std::slice::from_ref(id)).await {
-                        Ok((rows, heads, balances)) => {
-                            readable.0.extend(rows);
-                            readable.1.extend(heads);
-                            readable.2.extend(balances);
+                        Ok(one) => {
+                            readable.events.extend(one.events);
+                            readable.frames.extend(one.frames);
+                            readable.heads.extend(one.heads);
+                            readable.balances.extend(one.balances);
                         }
                         Err(error @ sqlx::Error::ColumnDecode { .. }) => {
                             report.mismatches.push(Mismatch { agreement_id: id.clone(), seq: None, problem: format!("a stored row cannot be read: {error}") });
@@ -111,9 +118,13 @@ pub async fn verify(store: &Store, mut on_progress: impl FnMut(&Progress)) -> Re
             Err(error) => return Err(error),
         };
         let unreadable: BTreeSet<String> = report.mismatches.iter().map(|m| m.agreement_id.clone()).collect();
-        let mut rows_of: HashMap<&str, Vec<&EventRow>> = HashMap::new();
-        for row in &rows {
-            rows_of.entry(row.agreement_id.as_str()).or_default().push(row);
+        let mut rows_of: HashMap<String, Vec<EventRow>> = HashMap::new();
+        for row in rows {
+            rows_of.entry(row.agreement_id.clone()).or_default().push(row);
+        }
+        let mut frames_of: HashMap<String, Vec<FrameRow>> = HashMap::new();
+        for frame in frames {
+            frames_of.entry(frame.agreement_id.clone()).or_default().push(frame);
         }
         let heads: HashMap<&str, &AgreementRow> = heads.iter().map(|h| (h.id.as_str(), h)).collect();
         let mut balances_of: HashMap<&str, Vec<&BalanceRow>> = HashMap::new();
@@ -121,13 +132,15 @@ pub async fn verify(store: &Store, mut on_progress: impl FnMut(&Progress)) -> Re
             balances_of.entry(row.agreement_id.as_str()).or_default().push(row);
         }
         for id in chunk.iter().filter(|id| !unreadable.contains(*id)) {
-            let rows = rows_of.remove(id.as_str()).unwrap_or_default();
-            report.events += rows.len() as u64;
+            let frames = frames_of.remove(id.as_str()).unwrap_or_default();
+            let stored = frame::entries(id, 0, rows_of.remove(id.as_str()).unwrap_or_default(), &frames);
+            report.events += stored.rows.len() as u64;
             let balances = balances_of.remove(id.as_str()).unwrap_or_default();
-            if let Some(mismatch) = check_agreement(id, &rows, heads.get(id.as_str()).copied(), &balances, &mut sources).await? {
+            let journal = Journal { stored: &stored, frames: &frames, head: heads.get(id.as_str()).copied(), balances: &balances };
+            if let Some(mismatch) = check_agreement(id, journal, &mut sources).await? {
                 report.mismatches.push(mismatch);
             }
-            progress.events_done += rows.len() as u64;
+            progress.events_done += stored.rows.len() as u64;
         }
         progress.agreements_done += chunk.len();
         on_progress(&progress);
@@ -135,10 +148,33 @@ pub async fn verify(store: &Store, mut on_progress: impl FnMut(&Progress)) -> Re
     Ok(report)
 }
 
-/// The rows of some agreements: their entries, `agreements` rows and balances.
-async fn read(store: &Store, ids: &[String]) -> Result<(Vec<EventRow>, Vec<AgreementRow>, Vec<BalanceRow>), sqlx::Error> {
+/// The rows of some agreements: their legacy entries, frames, `agreements` rows and legacy balances.
+#[derive(Default)]
+struct Read {
+    events: Vec<EventRow>,
+    frames: Vec<FrameRow>,
+    heads: Vec<AgreementRow>,
+    balances: Vec<BalanceRow>,
+}
+
+async fn read(store: &Store, ids: &[String]) -> Result<Read, sqlx::Error> {
     let json = batch::ids(ids.iter().map(String::as_str));
-    Ok(with_sql!(store, db => (Sql::events_of(db, &json).await?, Sql::agreements_of(db, &json).await?, Sql::balances_of(db, &json).await?)))
+    Ok(with_sql!(store, db => Read {
+        events: Sql::events_of(db, &json).await?,
+        frames: Sql::frames_of(db, &json).await?,
+        heads: Sql::agreements_of(db, &json).await?,
+        balances: Sql::balances_of(db, &json).await?,
+    }))
+}
+
+/// What is stored for one agreement.
+struct Journal<'a> {
+    /// Its entries, legacy rows then frames, as `frame::entries` reads them.
+    stored: &'a frame::Entries,
+    frames: &'a [FrameRow],
+    head: Option<&'a AgreementRow>,
+    /// Its legacy `balances` rows.
+    balances: &'a [&'a BalanceRow],
 }
 
 /// Stored sources, each read and checked once per run: its text must hash to its key
@@ -179,16 +215,15 @@ impl Sources<'_> {
     }
 }
 
-async fn check_agreement(
-    id: &str,
-    rows: &[&EventRow],
-    head: Option<&AgreementRow>,
-    balances: &[&BalanceRow],
-    sources: &mut Sources<'_>,
-) -> Result<Option<Mismatch>, sqlx::Error> {
+async fn check_agreement(id: &str, journal: Journal<'_>, sources: &mut Sources<'_>) -> Result<Option<Mismatch>, sqlx::Error> {
     let at_entry = |seq: u64, problem: String| Ok(Some(Mismatch { agreement_id: id.to_string(), seq: Some(seq), problem }));
     let whole = |problem: String| Ok(Some(Mismatch { agreement_id: id.to_string(), seq: None, problem }));
+    let Journal { stored, frames, head, balances } = journal;
+    let rows = &stored.rows;
     if rows.is_empty() {
+        if let Some(broken) = &stored.broken {
+            return at_entry(broken.seq, broken.problem.clone());
+        }
         return whole(match head {
             Some(h) => format!("the agreements row says the journal ends at seq {}, but it has no entries", h.head_seq),
             None => "balances are stored for an agreement with no journal".to_string(),
@@ -218,6 +253,10 @@ async fn check_agreement(
         }
         events.push(Event { at, kind });
         prev = hash;
+    }
+    // The entries that could be read hold; the rest could not be read.
+    if let Some(broken) = &stored.broken {
+        return at_entry(broken.seq, broken.problem.clone());
     }
 
     // The replay: the engine's own invariants judge what the events mean.
@@ -254,25 +293,62 @@ async fn check_agreement(
         return whole(format!("the agreements row's opened_at `{}` is not the opening instant `{}`", head.opened_at, rows[0].at));
     }
 
-    // The balances projection against the replayed ledger.
+    // Each frame's balance movements against its own postings.
+    let mut stored_balances: BTreeMap<String, i128> = BTreeMap::new();
+    for row in balances {
+        *stored_balances.entry(row.account.clone()).or_default() += i128::from(row.minor);
+    }
+    for f in frames {
+        let name = format!("the frame of entries {}–{}", f.first_seq, f.last_seq);
+        let recorded = match frame::decode_balances(&f.balances) {
+            Ok(recorded) => recorded,
+            Err(problem) => return whole(format!("{name} has unreadable balances: {problem}")),
+        };
+        // `frame::entries` checked that the frames tile the seqs after the legacy
+        // rows up to the last, so this range is in the journal.
+        let Some(own) = events.get((f.first_seq.max(1) - 1) as usize..f.last_seq.max(0) as usize) else {
+            return whole(format!("{name} is not within the journal's {last} entries"));
+        };
+        let moved = movements(own);
+        if let Some(problem) = differ(&recorded.iter().map(|(l, m)| (l.clone(), i128::from(*m))).collect(), &moved, "records", "its postings move") {
+            return whole(format!("{name}: {problem}"));
+        }
+        for (label, minor) in recorded {
+            *stored_balances.entry(label).or_default() += i128::from(minor);
+        }
+    }
+
+    // The stored balances (legacy rows plus frames) against the replayed ledger.
     let mut replayed: BTreeMap<String, i128> = BTreeMap::new();
     for (account, money) in state.ledger.balances() {
         *replayed.entry(account.label()).or_default() += i128::from(money.minor);
     }
-    replayed.retain(|_, v| *v != 0);
-    let mut projected: BTreeMap<String, i128> = BTreeMap::new();
-    for row in balances {
-        *projected.entry(row.account.clone()).or_default() += i128::from(row.minor);
-    }
-    projected.retain(|_, v| *v != 0);
-    let labels: BTreeSet<&String> = replayed.keys().chain(projected.keys()).collect();
-    for label in labels {
-        let (journal, projection) = (replayed.get(label).copied().unwrap_or(0), projected.get(label).copied().unwrap_or(0));
-        if journal != projection {
-            return whole(format!("the balances projection holds {projection} for `{label}`, the journal {journal} (minor units)"));
-        }
+    if let Some(problem) = differ(&stored_balances, &replayed, "the stored balances hold", "the journal") {
+        return whole(problem);
     }
     Ok(None)
+}
+
+/// What some events' postings move, per account label.
+fn movements(events: &[Event]) -> BTreeMap<String, i128> {
+    let mut moved: BTreeMap<String, i128> = BTreeMap::new();
+    for event in events {
+        if let EventKind::Posted(posting) = &event.kind {
+            *moved.entry(posting.debit.label()).or_default() -= i128::from(posting.amount.minor);
+            *moved.entry(posting.credit.label()).or_default() += i128::from(posting.amount.minor);
+        }
+    }
+    moved
+}
+
+/// The first account whose amount differs between two maps (a missing account
+/// counts as zero), in words: "`{a}` {x} for `label`, {b} {y} (minor units)".
+fn differ(a: &BTreeMap<String, i128>, b: &BTreeMap<String, i128>, a_says: &str, b_says: &str) -> Option<String> {
+    let labels: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    labels.into_iter().find_map(|label| {
+        let (x, y) = (a.get(label).copied().unwrap_or(0), b.get(label).copied().unwrap_or(0));
+        (x != y).then(|| format!("{a_says} {x} for `{label}`, {b_says} {y} (minor units)"))
+    })
 }
 
 thread_local! {

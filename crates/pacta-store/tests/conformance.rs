@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use common::{all_journals, journal, journal_with_id, Journal, TestDb};
+use common::{all_journals, journal, journal_with_id, write_legacy, Journal, TestDb};
 use pacta_core::engine::{self, EventKind};
 use pacta_store::chain::{entry_hash, GENESIS};
 use pacta_store::codec;
@@ -28,6 +28,8 @@ conformance!(
     sources_are_stored_once_and_required,
     the_same_agreement_twice_in_a_batch_follows_itself,
     receipts_land_with_their_batch_and_never_without_it,
+    legacy_rows_then_frames_read_as_one_journal,
+    one_frame_per_agreement_per_commit_and_frames_are_contiguous,
 );
 
 async fn append_all(store: &Store, journal: &Journal) {
@@ -380,6 +382,73 @@ async fn receipts_land_with_their_batch_and_never_without_it(db: &TestDb) {
     assert_eq!(db.store.purge_receipts(1_001).await.unwrap(), 1);
     assert_eq!(db.store.receipt(&first.key).await.unwrap(), None);
     assert!(db.store.receipt(&lost[0].key).await.unwrap().is_some());
+}
+
+fn replayed_balances(journal: &Journal) -> Vec<(String, i64)> {
+    let mut balances: BTreeMap<String, i64> = BTreeMap::new();
+    for (account, money) in engine::replay(&journal.events).unwrap().ledger.balances() {
+        *balances.entry(account.label()).or_default() += money.minor;
+    }
+    balances.retain(|_, m| *m != 0);
+    balances.into_iter().collect()
+}
+
+/// A journal begun before frames (legacy `events` and `balances` rows) and
+/// continued by the store (frames) reads back as one journal: load, entries after
+/// any seq, the head, the balances, verify; and the seq check holds across the
+/// boundary.
+async fn legacy_rows_then_frames_read_as_one_journal(db: &TestDb) {
+    for name in ["escrow-release", "note-closing"] {
+        let journal = journal(name);
+        let appends = journal.as_appends();
+        let split = appends.len() / 2;
+        let legacy = appends[split].expected_seq;
+        write_legacy(&db.store, &journal, legacy as usize).await;
+        assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..legacy as usize], "{name}: legacy rows alone");
+        // The same append twice: the second is stale.
+        db.store.append(appends[split]).await.unwrap();
+        assert!(matches!(db.store.append(appends[split]).await, Err(AppendError::Conflict { .. })), "{name}");
+        for append in &appends[split + 1..] {
+            db.store.append(*append).await.unwrap();
+        }
+        assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events, "{name}");
+        let all = db.store.entries(&journal.id, 0).await.unwrap();
+        for after in 0..=all.len() {
+            assert_eq!(db.store.entries(&journal.id, after as u64).await.unwrap(), all[after..], "{name}: entries after {after}");
+        }
+        let head = db.store.head(&journal.id).await.unwrap().unwrap();
+        assert_eq!((head.seq, head.hash), (all.len() as u64, all.last().unwrap().hash));
+        assert_eq!(db.store.balances(&journal.id).await.unwrap(), replayed_balances(&journal), "{name}");
+    }
+    let report = pacta_store::verify(&db.store, |_| {}).await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.mismatches);
+    assert_eq!(report.agreements, 2);
+}
+
+/// A batch writes one frame per agreement however many of its appends extend
+/// it, each starting right after the frame before it.
+async fn one_frame_per_agreement_per_commit_and_frames_are_contiguous(db: &TestDb) {
+    let note = journal("note-closing");
+    let release = journal("escrow-release");
+    note.put_sources(&db.store).await;
+    release.put_sources(&db.store).await;
+    let (na, ra) = (note.as_appends(), release.as_appends());
+    db.store.append_batch(&[na[0], ra[0]]).await.unwrap();
+    db.store.append_batch(&[na[1], ra[1], na[2], ra[2], na[3]]).await.unwrap();
+    db.store.append_batch(&na[4..]).await.unwrap();
+    let sql = |id: &str| format!("SELECT first_seq, last_seq FROM frames WHERE agreement_id = '{id}' ORDER BY first_seq");
+    let frames = |id: String| async move {
+        match (db.store.sqlite_pool(), db.store.postgres_pool()) {
+            (Some(pool), _) => sqlx::query_as::<_, (i64, i64)>(&sql(&id)).fetch_all(pool).await.unwrap(),
+            (_, Some(pool)) => sqlx::query_as::<_, (i64, i64)>(&sql(&id)).fetch_all(pool).await.unwrap(),
+            _ => unreachable!(),
+        }
+    };
+    let end = |appends: &[Append<'_>], n: usize| (appends[n - 1].expected_seq + appends[n - 1].events.len() as u64) as i64;
+    assert_eq!(frames(note.id.clone()).await, [(1, end(&na, 1)), (end(&na, 1) + 1, end(&na, 4)), (end(&na, 4) + 1, note.events.len() as i64)]);
+    assert_eq!(frames(release.id.clone()).await, [(1, end(&ra, 1)), (end(&ra, 1) + 1, end(&ra, 3))]);
+    assert_eq!(db.store.load(&note.id).await.unwrap(), note.events);
+    assert_eq!(db.store.balances(&note.id).await.unwrap(), replayed_balances(&note));
 }
 
 /// Compile-time check: the store's futures can be spawned on a multi-threaded runtime.

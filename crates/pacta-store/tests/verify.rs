@@ -1,18 +1,32 @@
 //! `verify` finds tampering: a clean journal verifies; flipping any single byte of
 //! any stored event (its payload and its hash, every byte of every row; also its
-//! instant, kind and link), removing or moving a row, or changing a head, a
-//! balance or a source is reported, at the entry where it happened.
+//! instant, kind and link) or of any frame (its entries, their lengths, links and
+//! hashes, and its balances), removing or moving a row or a frame, or changing a
+//! head, a balance or a source is reported, at the entry where it happened.
+//!
+//! The store writes frames; journals written before frames (legacy `events` and
+//! `balances` rows) are written here by `write_legacy`, and tampered with too.
 
 mod common;
 
-use common::{journal, TestDb};
-use pacta_store::{verify, Append, VerifyReport};
+use common::{journal, write_legacy, TestDb};
+use pacta_store::{verify, Append, LoadError, VerifyReport};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row, SqliteConnection};
 
 const ID: &str = "escrow-release";
 
-/// The escrow release scenario's journal in a fresh SQLite file, appended command by command.
+/// The escrow release scenario's journal as it was stored before frames: one
+/// `events` row per entry.
+async fn legacy_release_db() -> TestDb {
+    let db = TestDb::sqlite().await;
+    let journal = journal(ID);
+    write_legacy(&db.store, &journal, journal.events.len()).await;
+    db
+}
+
+/// The escrow release scenario's journal in a fresh SQLite file, appended command
+/// by command: one frame per append.
 async fn release_db() -> TestDb {
     let db = TestDb::sqlite().await;
     let journal = journal(ID);
@@ -27,7 +41,14 @@ async fn release_db() -> TestDb {
 async fn tamperer(db: &TestDb) -> SqliteConnection {
     let path = db.url.strip_prefix("sqlite://").unwrap();
     let mut conn = SqliteConnectOptions::new().filename(path).foreign_keys(false).synchronous(sqlx::sqlite::SqliteSynchronous::Off).connect().await.unwrap();
-    for trigger in ["events_are_append_only_update", "events_are_append_only_delete", "sources_are_immutable_update", "sources_are_immutable_delete"] {
+    for trigger in [
+        "events_are_append_only_update",
+        "events_are_append_only_delete",
+        "frames_are_append_only_update",
+        "frames_are_append_only_delete",
+        "sources_are_immutable_update",
+        "sources_are_immutable_delete",
+    ] {
         sqlx::query(&format!("DROP TRIGGER IF EXISTS {trigger}")).execute(&mut conn).await.unwrap();
     }
     conn
@@ -79,6 +100,8 @@ enum Value<'a> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_journal_verifies() {
+    let legacy = legacy_release_db().await;
+    assert!(report(&legacy).await.is_clean(), "{:?}", report(&legacy).await.mismatches);
     let db = release_db().await;
     let mut seen = vec![];
     let report = verify(&db.store, |p| seen.push(*p)).await.unwrap();
@@ -94,7 +117,7 @@ async fn a_clean_journal_verifies() {
 /// its instant, kind and prev_hash. The journal is restored after each flip.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flipping_any_byte_of_any_event_is_reported_at_that_entry() {
-    let db = release_db().await;
+    let db = legacy_release_db().await;
     let mut conn = tamperer(&db).await;
     let rows = stored_rows(&mut conn).await;
     let mut flips = 0usize;
@@ -136,7 +159,7 @@ async fn flipping_any_byte_of_any_event_is_reported_at_that_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_moved_or_renumbered_entry_is_reported() {
-    let db = release_db().await;
+    let db = legacy_release_db().await;
     let mut conn = tamperer(&db).await;
     let last = stored_rows(&mut conn).await.len() as i64;
 
@@ -179,7 +202,7 @@ async fn a_missing_moved_or_renumbered_entry_is_reported() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_head_balance_or_source_is_reported() {
-    let db = release_db().await;
+    let db = legacy_release_db().await;
     let mut conn = tamperer(&db).await;
     let cases = [
         (
@@ -240,10 +263,228 @@ async fn a_rehashed_event_that_breaks_the_engine_is_caught_by_the_replay() {
 /// be read, and is reported (for its agreement) instead of stopping the run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_row_is_reported_not_fatal() {
-    let db = release_db().await;
+    let db = legacy_release_db().await;
     let mut conn = tamperer(&db).await;
     sqlx::query("UPDATE events SET at = x'ff00ff' WHERE seq = 3").execute(&mut conn).await.unwrap();
     let r = report(&db).await;
     assert_eq!(mismatch_at(&r), Some(None), "{:?}", r.mismatches);
     assert!(r.mismatches[0].problem.contains("cannot be read"), "{}", r.mismatches[0]);
+}
+
+// ---------------------------------------------------------------------------
+// Frames
+// ---------------------------------------------------------------------------
+
+struct StoredFrame {
+    first_seq: i64,
+    last_seq: i64,
+    body: Vec<u8>,
+    balances: Vec<u8>,
+}
+
+async fn stored_frames(conn: &mut SqliteConnection) -> Vec<StoredFrame> {
+    sqlx::query("SELECT first_seq, last_seq, body, balances FROM frames WHERE agreement_id = $1 ORDER BY first_seq")
+        .bind(ID)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| StoredFrame { first_seq: r.get(0), last_seq: r.get(1), body: r.get(2), balances: r.get(3) })
+        .collect()
+}
+
+async fn set_frame(conn: &mut SqliteConnection, column: &str, first_seq: i64, value: &[u8]) {
+    let sql = format!("UPDATE frames SET {column} = $1 WHERE agreement_id = $2 AND first_seq = $3");
+    assert_eq!(sqlx::query(&sql).bind(value.to_vec()).bind(ID).bind(first_seq).execute(&mut *conn).await.unwrap().rows_affected(), 1);
+}
+
+/// A stored body in the plain layout (version 1): itself, or decompressed from
+/// version 2 (`2 ‖ len ‖ sha256 ‖ LZ4 block`), as `frame.rs` documents.
+fn plain(body: &[u8]) -> Vec<u8> {
+    match body[0] {
+        1 => body.to_vec(),
+        2 => {
+            let len = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
+            let mut plain = vec![1];
+            plain.extend(lz4_flex::block::decompress(&body[37..], len).unwrap());
+            plain
+        }
+        v => panic!("layout version {v}"),
+    }
+}
+
+/// Where each entry of a plain frame body starts, read by the layout `frame.rs`
+/// documents (version and prev_hash, 33 bytes; then per entry three fields with
+/// a 4-byte big-endian length each, and a 32-byte hash), written out again here
+/// so the test checks the documented layout too.
+fn entry_starts(body: &[u8]) -> Vec<usize> {
+    let mut starts = vec![];
+    let mut at = 33;
+    while at < body.len() {
+        starts.push(at);
+        for _ in 0..3 {
+            at += 4 + u32::from_be_bytes(body[at..at + 4].try_into().unwrap()) as usize;
+        }
+        at += 32;
+    }
+    assert_eq!(at, body.len(), "the body is whole entries");
+    starts
+}
+
+/// Every byte of every frame flipped on its own (one bit, cycling through the
+/// eight): a byte of a plain body is reported at the entry it belongs to (the
+/// version and prev_hash at the frame's first entry), a byte of a compressed
+/// body at the frame's first entry (its checksum no longer matches), a byte of
+/// the balances as the frame's balances. The journal is restored after each flip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flipping_any_byte_of_any_frame_is_reported_at_its_entry() {
+    let db = release_db().await;
+    let mut conn = tamperer(&db).await;
+    let frames = stored_frames(&mut conn).await;
+    assert_eq!(frames.len(), journal(ID).appends.len(), "one frame per append");
+    let compressed = frames.iter().filter(|f| f.body[0] == 2).count();
+    assert!(compressed > 0 && compressed < frames.len(), "{compressed} of {} frames compressed: both layouts are tested", frames.len());
+    let mut flips = 0usize;
+    for frame in &frames {
+        let starts = entry_starts(&plain(&frame.body));
+        assert_eq!(starts.len() as i64, frame.last_seq - frame.first_seq + 1);
+        for i in 0..frame.body.len() {
+            let mut tampered = frame.body.clone();
+            tampered[i] ^= 1 << (i % 8);
+            set_frame(&mut conn, "body", frame.first_seq, &tampered).await;
+            let entry = if frame.body[0] == 1 { starts.iter().rposition(|&s| s <= i).unwrap_or(0) } else { 0 };
+            let seq = frame.first_seq as u64 + entry as u64;
+            let r = report(&db).await;
+            assert_eq!(mismatch_at(&r), Some(Some(seq)), "body byte {i} of the frame at {}: {:?}", frame.first_seq, r.mismatches);
+            flips += 1;
+        }
+        set_frame(&mut conn, "body", frame.first_seq, &frame.body).await;
+        for i in 0..frame.balances.len() {
+            let mut tampered = frame.balances.clone();
+            tampered[i] ^= 1 << (i % 8);
+            set_frame(&mut conn, "balances", frame.first_seq, &tampered).await;
+            let r = report(&db).await;
+            assert_eq!(mismatch_at(&r), Some(None), "balances byte {i} of the frame at {}: {:?}", frame.first_seq, r.mismatches);
+            let name = format!("the frame of entries {}–{}", frame.first_seq, frame.last_seq);
+            assert!(r.mismatches[0].problem.contains(&name), "{}", r.mismatches[0]);
+            flips += 1;
+        }
+        set_frame(&mut conn, "balances", frame.first_seq, &frame.balances).await;
+    }
+    assert!(report(&db).await.is_clean(), "restored");
+    let bytes: usize = frames.iter().map(|f| f.body.len() + f.balances.len()).sum();
+    assert_eq!(flips, bytes);
+    eprintln!("{} frames ({compressed} compressed): {flips} bytes flipped (all of them), each reported at its entry or as its frame's balances", frames.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_moved_or_overlapping_frame_is_reported() {
+    let db = release_db().await;
+    let mut conn = tamperer(&db).await;
+    let frames = stored_frames(&mut conn).await;
+    // A frame after one of two entries or more, so that moving it back one seq
+    // does not collide with the key of the frame before it.
+    let i = (1..frames.len() - 1).find(|&i| frames[i - 1].last_seq > frames[i - 1].first_seq).expect("a frame after a longer one");
+    let (first, last) = (frames[i].first_seq, frames[i].last_seq);
+    let long = frames.iter().find(|f| f.last_seq > f.first_seq).unwrap();
+    let end = frames.last().unwrap().first_seq;
+    sqlx::query("CREATE TABLE saved AS SELECT * FROM frames").execute(&mut conn).await.unwrap();
+    let restore = "DELETE FROM frames; INSERT INTO frames SELECT * FROM saved";
+    let cases = [
+        (format!("DELETE FROM frames WHERE first_seq = {first}"), Some(first as u64), "missing"),
+        // The last frame, which no other frame follows, moved one seq on.
+        (format!("UPDATE frames SET first_seq = first_seq + 1, last_seq = last_seq + 1 WHERE first_seq = {end}"), Some(end as u64), "missing"),
+        (format!("UPDATE frames SET first_seq = first_seq - 1 WHERE first_seq = {first}"), Some(first as u64), "overlaps"),
+        (format!("UPDATE frames SET last_seq = last_seq + 1 WHERE first_seq = {first}"), Some(last as u64 + 1), "the frame ends after"),
+        (format!("UPDATE frames SET last_seq = last_seq - 1 WHERE first_seq = {}", long.first_seq), Some(long.last_seq as u64), "more entries"),
+        (format!("DELETE FROM frames WHERE first_seq = {end}"), None, "ends at seq"),
+    ];
+    for (tamper, at, words) in cases {
+        sqlx::query(&tamper).execute(&mut conn).await.unwrap();
+        let r = report(&db).await;
+        assert_eq!(mismatch_at(&r), Some(at), "{tamper}: {:?}", r.mismatches);
+        assert!(r.mismatches[0].problem.contains(words), "{tamper}: {}", r.mismatches[0]);
+        sqlx::raw_sql(restore).execute(&mut conn).await.unwrap();
+    }
+
+    // A frame moved to another agreement: a gap here, a journal with no entry 1 there.
+    sqlx::query(&format!("UPDATE frames SET agreement_id = 'elsewhere' WHERE first_seq = {first}")).execute(&mut conn).await.unwrap();
+    let r = report(&db).await;
+    assert_eq!(mismatch_at(&r), Some(Some(first as u64)));
+    assert_eq!(r.mismatch_of("elsewhere").map(|m| m.seq), Some(Some(1)), "{:?}", r.mismatches);
+    sqlx::raw_sql(restore).execute(&mut conn).await.unwrap();
+    assert!(report(&db).await.is_clean());
+}
+
+/// The balances a frame records are checked against its postings, and the sum of
+/// the stored balances (legacy rows and frames) against the replayed ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_whose_balances_disagree_is_reported() {
+    let db = release_db().await;
+    let mut conn = tamperer(&db).await;
+    let frames = stored_frames(&mut conn).await;
+    let frame = frames.iter().find(|f| !f.balances.is_empty()).expect("a frame with postings");
+    let name = format!("the frame of entries {}–{}", frame.first_seq, frame.last_seq);
+    // The first account's amount, one minor unit more (the layout: length, label, i64).
+    let mut more = frame.balances.clone();
+    let label_len = u32::from_be_bytes(more[..4].try_into().unwrap()) as usize;
+    let amount = 4 + label_len..12 + label_len;
+    let changed = i64::from_be_bytes(more[amount.clone()].try_into().unwrap()) + 1;
+    more[amount].copy_from_slice(&changed.to_be_bytes());
+    for (tampered, words) in [(more, "records"), (vec![], "its postings move")] {
+        set_frame(&mut conn, "balances", frame.first_seq, &tampered).await;
+        let r = report(&db).await;
+        assert_eq!(mismatch_at(&r), Some(None), "{:?}", r.mismatches);
+        assert!(r.mismatches[0].problem.contains(&name) && r.mismatches[0].problem.contains(words), "{}", r.mismatches[0]);
+        set_frame(&mut conn, "balances", frame.first_seq, &frame.balances).await;
+    }
+    // A legacy balance row beside frames: the stored balances no longer add up.
+    sqlx::query("INSERT INTO balances VALUES ('escrow-release', 'mallory', 1)").execute(&mut conn).await.unwrap();
+    let r = report(&db).await;
+    assert_eq!(mismatch_at(&r), Some(None), "{:?}", r.mismatches);
+    assert!(r.mismatches[0].problem.contains("stored balances"), "{}", r.mismatches[0]);
+    sqlx::query("DELETE FROM balances").execute(&mut conn).await.unwrap();
+    assert!(report(&db).await.is_clean());
+}
+
+/// A length that runs past the end of its frame (here a payload's, set to 4 GiB)
+/// is reported at its entry by verify, and load and entries refuse the journal
+/// naming the agreement and the entry: never a panic. So is an unknown layout version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_with_a_bad_length_is_reported_not_a_panic() {
+    let db = release_db().await;
+    let mut conn = tamperer(&db).await;
+    let frames = stored_frames(&mut conn).await;
+    let frame = frames.iter().find(|f| f.last_seq > f.first_seq).expect("a frame of two entries or more");
+    // Damaged in the plain layout, which the store reads as well as the compressed one.
+    let body = plain(&frame.body);
+    let second = entry_starts(&body)[1];
+    let field_len = |at: usize| u32::from_be_bytes(body[at..at + 4].try_into().unwrap()) as usize;
+    let payload_len_at = second + 4 + field_len(second) + 4 + field_len(second + 4 + field_len(second));
+    let seq = frame.first_seq as u64 + 1;
+
+    let mut tampered = body.clone();
+    tampered[payload_len_at..payload_len_at + 4].copy_from_slice(&[0xff; 4]);
+    set_frame(&mut conn, "body", frame.first_seq, &tampered).await;
+    let r = report(&db).await;
+    assert_eq!(mismatch_at(&r), Some(Some(seq)), "{:?}", r.mismatches);
+    assert!(r.mismatches[0].problem.contains("payload") && r.mismatches[0].problem.contains("only"), "{}", r.mismatches[0]);
+    for loaded in [db.store.entries(ID, 0).await.map(|_| ()), db.store.entries(ID, seq - 1).await.map(|_| ()), db.store.load(ID).await.map(|_| ())] {
+        match loaded {
+            Err(LoadError::Corrupt { agreement_id, seq: at, problem }) => {
+                assert_eq!((agreement_id.as_str(), at), (ID, seq), "{problem}");
+                assert!(problem.contains("payload"), "{problem}");
+            }
+            other => panic!("expected a corrupt journal, got {other:?}"),
+        }
+    }
+
+    let mut version = frame.body.clone();
+    version[0] = 3;
+    set_frame(&mut conn, "body", frame.first_seq, &version).await;
+    let r = report(&db).await;
+    assert_eq!(mismatch_at(&r), Some(Some(frame.first_seq as u64)), "{:?}", r.mismatches);
+    assert!(r.mismatches[0].problem.contains("layout version is 3"), "{}", r.mismatches[0]);
+    set_frame(&mut conn, "body", frame.first_seq, &frame.body).await;
+    assert!(report(&db).await.is_clean());
 }

@@ -117,8 +117,8 @@ pub fn resolver(sources: &[String]) -> impl FnMut(&[u8; 32]) -> Result<Arc<Agree
 // Databases
 // ---------------------------------------------------------------------------
 
-pub use pacta_testkit::PG_VAR;
 use pacta_testkit::ScratchSchema;
+pub use pacta_testkit::PG_VAR;
 
 /// A fresh, migrated journal database, removed when dropped.
 pub struct TestDb {
@@ -192,4 +192,65 @@ macro_rules! conformance {
             )*
         }
     };
+}
+
+// ---------------------------------------------------------------------------
+// Journals as they were stored before frames
+// ---------------------------------------------------------------------------
+
+/// Writes the first `upto` events of `journal` as the store wrote them before
+/// frames: one `events` row per entry, the `agreements` row and the `balances`
+/// projection, by raw SQL that both engines run (`unhex` is SQLite's, and the
+/// PostgreSQL migration's). The store no longer writes these tables; old
+/// databases have them, and it must keep reading them. Sources are stored too.
+pub async fn write_legacy(store: &Store, journal: &Journal, upto: usize) {
+    use pacta_store::chain::{entry_hash, GENESIS};
+    use pacta_store::codec;
+    journal.put_sources(store).await;
+    let events = &journal.events[..upto];
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let id = quote(&journal.id);
+    let mut rows = Vec::with_capacity(upto);
+    let mut prev = GENESIS;
+    for (i, event) in events.iter().enumerate() {
+        let seq = i as u64 + 1;
+        let at = codec::encode_at(event.at);
+        let stored = codec::encode(&event.kind);
+        let hash = entry_hash(&journal.id, seq, &at, stored.kind, &stored.payload, &prev);
+        rows.push(format!(
+            "({id}, {seq}, {}, {}, unhex('{}'), unhex('{}'), unhex('{}'))",
+            quote(&at),
+            quote(stored.kind),
+            hex::encode(&stored.payload),
+            hex::encode(prev),
+            hex::encode(hash)
+        ));
+        prev = hash;
+    }
+    let state = pacta_core::engine::replay(events).expect("the journal replays");
+    let opened_at = quote(&codec::encode_at(events[0].at));
+    let mut balances: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for (account, money) in state.ledger.balances() {
+        *balances.entry(account.label()).or_default() += money.minor;
+    }
+    let balances: Vec<String> = balances.iter().filter(|(_, m)| **m != 0).map(|(label, minor)| format!("({id}, {}, {minor})", quote(label))).collect();
+    let mut statements = vec![
+        format!(
+            "INSERT INTO agreements (id, source_sha256, head_seq, head_hash, opened_at) VALUES ({id}, unhex('{}'), {upto}, unhex('{}'), {opened_at})",
+            hex::encode(state.source_sha256),
+            hex::encode(prev)
+        ),
+        format!("INSERT INTO events (agreement_id, seq, at, kind, payload, prev_hash, hash) VALUES {}", rows.join(", ")),
+    ];
+    if !balances.is_empty() {
+        statements.push(format!("INSERT INTO balances (agreement_id, account, minor) VALUES {}", balances.join(", ")));
+    }
+    for sql in statements {
+        match (store.sqlite_pool(), store.postgres_pool()) {
+            (Some(pool), _) => sqlx::query(&sql).execute(pool).await.map(|_| ()),
+            (_, Some(pool)) => sqlx::query(&sql).execute(pool).await.map(|_| ()),
+            _ => unreachable!(),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
 }
