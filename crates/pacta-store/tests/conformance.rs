@@ -21,6 +21,7 @@ conformance!(
     two_writers_opening_one_agreement_one_wins,
     a_conflict_anywhere_in_a_batch_lands_nothing,
     an_invalid_append_lands_nothing,
+    in_a_large_batch_the_first_invalid_append_is_reported,
     the_hash_chain_links_every_entry,
     the_balances_projection_equals_the_replayed_ledger,
     a_thousand_agreements_commit_in_one_batch,
@@ -186,6 +187,36 @@ async fn an_invalid_append_lands_nothing(db: &TestDb) {
     let outcome = db.store.append(Append { agreement_id: &release.id, expected_seq: 0, events: &forged }).await;
     assert!(matches!(outcome, Err(AppendError::Invalid { .. })), "{outcome:?}");
     assert_eq!(db.store.agreement_ids().await.unwrap(), Vec::<String>::new());
+}
+
+/// In a large batch with more than one invalid append, the one reported is the
+/// first in batch order (the one a caller would fix first), and nothing lands.
+async fn in_a_large_batch_the_first_invalid_append_is_reported(db: &TestDb) {
+    const N: usize = 200;
+    let template = journal("escrow-release");
+    template.put_sources(&db.store).await;
+    let journals: Vec<Journal> = (0..N).map(|i| journal_with_id("escrow-release", &format!("escrow-{i:03}"))).collect();
+    let whole: Vec<Append<'_>> = journals.iter().map(|j| j.as_one_append()).collect();
+    let empty = |i: usize| Append { events: &[], ..whole[i] };
+    let opened_elsewhere = |i: usize| Append { agreement_id: "somewhere-else", ..whole[i] };
+    let cases: [(&[(usize, Append<'_>)], &str); 3] = [
+        (&[(10, empty(10)), (190, opened_elsewhere(190))], "escrow-010"),
+        (&[(190, opened_elsewhere(190))], "somewhere-else"),
+        (&[(0, opened_elsewhere(0)), (199, empty(199))], "somewhere-else"),
+    ];
+    for (damage, reported) in cases {
+        let mut batch = whole.clone();
+        for (i, append) in damage {
+            batch[*i] = *append;
+        }
+        let outcome = db.store.append_batch(&batch).await;
+        assert!(matches!(&outcome, Err(AppendError::Invalid { agreement_id, .. }) if agreement_id == reported), "expected `{reported}`: {outcome:?}");
+        assert_eq!(db.store.agreement_ids().await.unwrap(), Vec::<String>::new(), "nothing landed");
+    }
+    db.store.append_batch(&whole).await.unwrap();
+    for i in [0, 99, 199] {
+        assert_eq!(db.store.load(&journals[i].id).await.unwrap(), journals[i].events, "{}", journals[i].id);
+    }
 }
 
 async fn the_hash_chain_links_every_entry(db: &TestDb) {
