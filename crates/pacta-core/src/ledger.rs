@@ -172,25 +172,22 @@ impl PartyMoney {
         }
     }
 
-    /// Adds `delta` to one of the party's accounts and returns the new balance; a part that reaches zero is removed.
-    fn add(&mut self, custody: Option<&Name>, delta: i64) -> i64 {
+    /// Adds `delta` to one of the party's accounts; a part that reaches zero is removed.
+    fn add(&mut self, custody: Option<&Name>, delta: i64) {
         let Some(account) = custody else {
             self.outside += delta;
-            return self.outside;
+            return;
         };
         match self.parts.iter().position(|(a, _)| a == account) {
             Some(i) => {
                 self.parts[i].1 += delta;
-                let minor = self.parts[i].1;
-                if minor == 0 {
+                if self.parts[i].1 == 0 {
                     self.parts.remove(i);
                 }
-                minor
             }
             None => {
                 let at = self.parts.partition_point(|(a, _)| a < account);
                 self.parts.insert(at, (account.clone(), delta));
-                delta
             }
         }
     }
@@ -206,6 +203,11 @@ impl PartyMoney {
         let outside = (self.outside != 0).then(|| (LedgerAccount::Outside { party: party.clone() }, self.outside));
         parts.chain(outside).map(|(account, minor)| (account, Money::from_minor(minor)))
     }
+}
+
+/// The pool of the custody account named `account`.
+fn pool_of(account: Name) -> LedgerAccount {
+    LedgerAccount::Custody { account, depositor: None }
 }
 
 /// The party whose record holds `account`, and which of its accounts it is
@@ -243,7 +245,7 @@ impl Ledger {
 
     /// The pool of a custody account: its money no longer attributed to a depositor.
     pub fn pool(&self, account: &str) -> LedgerAccount {
-        LedgerAccount::Custody { account: self.custody_name(account), depositor: None }
+        pool_of(self.custody_name(account))
     }
 
     /// Everything in a custody account: the pool plus every depositor's sub-account.
@@ -254,10 +256,10 @@ impl Ledger {
     /// The non-zero parts of a custody account, pool first, then each depositor's
     /// sub-account in the order of depositors' names (`depositor()` says whose).
     pub fn custody_parts<'a>(&'a self, account: &'a str) -> impl Iterator<Item = (LedgerAccount, Money)> + 'a {
-        let pool = self.pool(account);
+        let name = self.custody_name(account);
+        let pool = pool_of(name.clone());
         let pooled = self.balance(&pool);
         let pool = (!pooled.is_zero()).then_some((pool, pooled));
-        let name = self.custody_name(account);
         let depositors = self.parties.iter().filter_map(move |(party, money)| {
             let minor = money.balance(Some(account));
             (minor != 0).then(|| (LedgerAccount::Custody { account: name.clone(), depositor: Some(party.clone()) }, Money::from_minor(minor)))
