@@ -53,6 +53,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use pacta_core::ledger::Posting;
 use sha2::{Digest, Sha256};
 
 use crate::backend::{EventRow, FrameRow};
@@ -140,6 +141,11 @@ fn decompress(stored: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
+/// The bytes `push_entry` appends for one entry: three lengths, the fields, the hash.
+pub(crate) fn entry_len(at: &str, kind: &str, payload: &[u8]) -> usize {
+    3 * 4 + at.len() + kind.len() + payload.len() + 32
+}
+
 /// Appends one entry to a frame begun with `start`.
 pub(crate) fn push_entry(body: &mut Vec<u8>, at: &str, kind: &str, payload: &[u8], hash: &[u8; 32]) {
     for field in [at.as_bytes(), kind.as_bytes(), payload] {
@@ -147,6 +153,13 @@ pub(crate) fn push_entry(body: &mut Vec<u8>, at: &str, kind: &str, payload: &[u8
         body.extend_from_slice(field);
     }
     body.extend_from_slice(hash);
+}
+
+/// Adds what one posting moves to `moved`, per account label: the movements a
+/// frame's `balances` column records, written by the store and checked by `verify`.
+pub(crate) fn add_movement(moved: &mut BTreeMap<String, i128>, posting: &Posting) {
+    *moved.entry(posting.debit.label()).or_default() -= i128::from(posting.amount.minor);
+    *moved.entry(posting.credit.label()).or_default() += i128::from(posting.amount.minor);
 }
 
 /// The `balances` column: each account's movement, in the order given (sorted by

@@ -513,10 +513,7 @@ fn prepare<'a>(batch: &'a [Append<'a>]) -> Result<Vec<Prepared<'a>>, AppendError
                         source_at_end = Some(*source_sha256);
                     }
                     EventKind::Amended { source_sha256, .. } => source_at_end = Some(*source_sha256),
-                    EventKind::Posted(posting) => {
-                        *deltas.entry(posting.debit.label()).or_default() -= i128::from(posting.amount.minor);
-                        *deltas.entry(posting.credit.label()).or_default() += i128::from(posting.amount.minor);
-                    }
+                    EventKind::Posted(posting) => frame::add_movement(&mut deltas, posting),
                     _ => {}
                 }
                 let stored = codec::encode(&event.kind);
@@ -610,7 +607,7 @@ impl Running<'_> {
 
 /// The bytes a prepared append adds to its frame (see `frame::push_entry`).
 fn frame_len(p: &Prepared<'_>) -> usize {
-    p.encoded.iter().map(|(at, kind, payload)| 12 + at.len() + kind.len() + payload.len() + 32).sum()
+    p.encoded.iter().map(|(at, kind, payload)| frame::entry_len(at, kind, payload)).sum()
 }
 
 pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], receipts: Option<&PreparedReceipts>) -> Result<(), WriteError> {

@@ -334,8 +334,7 @@ fn movements(events: &[Event]) -> BTreeMap<String, i128> {
     let mut moved: BTreeMap<String, i128> = BTreeMap::new();
     for event in events {
         if let EventKind::Posted(posting) = &event.kind {
-            *moved.entry(posting.debit.label()).or_default() -= i128::from(posting.amount.minor);
-            *moved.entry(posting.credit.label()).or_default() += i128::from(posting.amount.minor);
+            frame::add_movement(&mut moved, posting);
         }
     }
     moved
