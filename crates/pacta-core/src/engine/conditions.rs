@@ -28,7 +28,18 @@ impl State {
         self.since(condition).is_some()
     }
 
-    fn received_since(&self, document: &str) -> Option<Timestamp> {
+    /// Whether `actor`'s delivery of `document` would complete it. Deliveries only
+    /// add, so one that leaves the document incomplete leaves every condition as it
+    /// was: it cannot start a rule, and `engine::execute` runs it on the live state.
+    pub(super) fn delivery_completes(&self, document: &str, actor: &str) -> bool {
+        let Some(declared) = self.agreement.document(document) else { return false };
+        let deliveries = self.deliveries.get(document);
+        let done = |who: &str| deliveries.is_some_and(|d| d.by.contains_key(who));
+        let done_in_role = |role: &str| deliveries.and_then(|d| d.by_role.get(role).copied()).unwrap_or(0);
+        self.satisfies_with(&declared.delivered_by, actor, done, done_in_role)
+    }
+
+    pub(super) fn received_since(&self, document: &str) -> Option<Timestamp> {
         let declared = self.agreement.document(document)?;
         let deliveries = self.deliveries.get(document)?;
         let done = |who: &str| deliveries.by.contains_key(who);

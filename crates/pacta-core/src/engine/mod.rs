@@ -108,30 +108,38 @@ pub fn execute(state: &mut State, command: &Command) -> Decision {
     let mut txn = Txn::new(state, command.at);
     txn.advance(command.at);
     let deadline_events = txn.events;
-    let outcome = if cannot_cascade(&command.kind) { apply_in_place(state, command) } else { apply_on_copy(state, command) };
+    let outcome = if runs_in_place(state, command) { apply_in_place(state, command) } else { apply_on_copy(state, command) };
     Decision { deadline_events, outcome }
 }
 
 /// Commands whose handlers check everything before their first event, and whose
-/// events cannot make any condition true (a deposit moves money; a new member can
-/// only make an `each` condition harder to meet). Nothing can reject them after
-/// they start changing the state, so they run on the live state: no copy, and no
-/// copy-on-write of shared tree nodes, which is most of what a copy costs.
-fn cannot_cascade(kind: &CommandKind) -> bool {
-    matches!(
-        kind,
-        CommandKind::Deposit { .. } | CommandKind::Join { .. } | CommandKind::SendNotice { .. } | CommandKind::AcknowledgeNotice { .. } | CommandKind::Tick
-    )
+/// events change nothing a rule reads: a deposit moves money, a new member can
+/// only make an `each` condition harder to meet, a delivery or a signature that
+/// does not complete its document or instrument leaves every condition as it was.
+/// Nothing can refuse them once they start changing the state, so they run on the
+/// live state: no copy, and no copy-on-write of the tree nodes a copy shares, which
+/// is most of what a copy costs.
+fn runs_in_place(state: &State, command: &Command) -> bool {
+    match &command.kind {
+        CommandKind::Deposit { .. } | CommandKind::Join { .. } | CommandKind::SendNotice { .. } | CommandKind::AcknowledgeNotice { .. } | CommandKind::Tick => {
+            true
+        }
+        CommandKind::Deliver { document, .. } => !state.delivery_completes(document, &command.actor),
+        CommandKind::Sign { instrument, .. } => !commands::would_execute(state, &command.actor, instrument),
+        _ => false,
+    }
 }
 
 fn apply_in_place(state: &mut State, command: &Command) -> Result<Vec<Event>, Rejection> {
     let mut txn = Txn::new(state, command.at);
+    txn.in_place = true;
     let applied = commands::apply(&mut txn, command);
     if applied.is_err() {
         assert!(txn.events.is_empty(), "{} emitted events before rejecting, so it cannot run in place", command.kind.name());
     }
     applied?;
-    txn.settle(Mode::Strict).expect("a command that cannot cascade cannot fail while settling");
+    // So settling has nothing to do, and nothing left can refuse the command.
+    assert!(!txn.facts_changed, "{} changed what a rule reads, so it cannot run in place", command.kind.name());
     Ok(txn.events)
 }
 

@@ -54,17 +54,20 @@ pub struct Txn<'s> {
     pub at: Timestamp,
     /// Whether an event since the last settling could change what a rule sees.
     pub facts_changed: bool,
+    /// The command was found unable to change what a rule reads, so it runs on the
+    /// live state (`engine::runs_in_place`); a handler may skip asking again.
+    pub in_place: bool,
 }
 
 impl<'s> Txn<'s> {
     pub fn new(state: &'s mut State, at: Timestamp) -> Txn<'s> {
-        Txn { state, events: Vec::new(), at, facts_changed: false }
+        Txn { state, events: Vec::new(), at, facts_changed: false, in_place: false }
     }
 
     pub fn emit(&mut self, kind: EventKind) {
-        self.facts_changed |= changes_facts(&kind);
         let event = Event { at: self.at, kind };
         evolve(self.state, &event);
+        self.facts_changed |= changes_facts(self.state, &event.kind);
         self.events.push(event);
     }
 
@@ -81,11 +84,18 @@ impl<'s> Txn<'s> {
     }
 }
 
-/// Whether an event can change a condition, a deadline's status, an anchor, a
-/// hold or a membership: anything `settle` reads. The events listed only record
-/// money moving or words exchanged; every other event counts as a change, so a
-/// new kind of event is re-checked until someone decides otherwise.
-fn changes_facts(kind: &EventKind) -> bool {
+/// Whether an event, just applied to `state`, can have changed a condition, a
+/// deadline's status, an anchor, a hold or a membership: anything `settle` reads.
+/// The events listed only record money moving or words exchanged; every other
+/// event counts as a change, so a new kind of event is re-checked until someone
+/// decides otherwise.
+fn changes_facts(state: &State, kind: &EventKind) -> bool {
+    if let EventKind::Delivered { document, .. } = kind {
+        // Deliveries only add, so a document still incomplete was incomplete before:
+        // only the delivery that completes it changes a condition. Most copies of a
+        // document signed by each member are not the last.
+        return state.received_since(document).is_some();
+    }
     !matches!(
         kind,
         EventKind::Posted(_)

@@ -12,6 +12,8 @@ mod resign;
 mod sign;
 mod warrant;
 
+pub use sign::would_execute;
+
 use super::command::{Command, CommandKind};
 use super::txn::{Outcome, Rejection, Txn};
 use crate::agreement::Rule;

@@ -10,7 +10,7 @@ use crate::consent::{ConsentScope, PublicKey, SignatureCheck, Terms};
 use crate::engine::actions::ActionContext;
 use crate::engine::event::EventKind;
 use crate::engine::parties::join_names;
-use crate::engine::state::DeadlineStatus;
+use crate::engine::state::{DeadlineStatus, State};
 use crate::engine::txn::{Outcome, Rejection, Txn};
 use crate::ledger::HoldStatus;
 use crate::name::Name;
@@ -26,22 +26,22 @@ enum Kind {
     Assignment,
 }
 
-struct Spec {
-    signed_by: PartySet,
+struct Spec<'a> {
+    signed_by: &'a PartySet,
     kind: Kind,
 }
 
 /// Declared instruments, plus the ones clauses imply: `amendment`, `successor`, `assignment`.
-fn spec(agreement: &Agreement, name: &str) -> Option<Spec> {
+fn spec<'a>(agreement: &'a Agreement, name: &str) -> Option<Spec<'a>> {
     if let Some(declared) = agreement.instrument(name) {
         let kind = if agreement.releases_hold(name) { Kind::Settlement } else { Kind::Plain };
-        return Some(Spec { signed_by: declared.signed_by.clone(), kind });
+        return Some(Spec { signed_by: &declared.signed_by, kind });
     }
     agreement.rules().find_map(|(_, rule)| {
         let (signed_by, kind) = match (name, rule) {
-            ("amendment", Rule::Amendments { signed_by }) => (signed_by.clone(), Kind::Amendment),
-            ("assignment", Rule::Assignment { signed_by }) => (signed_by.clone(), Kind::Assignment),
-            ("successor", Rule::Resignation(r)) => (r.successor_appointed_by.clone(), Kind::Successor),
+            ("amendment", Rule::Amendments { signed_by }) => (signed_by, Kind::Amendment),
+            ("assignment", Rule::Assignment { signed_by }) => (signed_by, Kind::Assignment),
+            ("successor", Rule::Resignation(r)) => (&r.successor_appointed_by, Kind::Successor),
             _ => return None,
         };
         Some(Spec { signed_by, kind })
@@ -55,11 +55,10 @@ pub fn sign(txn: &mut Txn<'_>, actor: &str, instrument: &str, terms: &Terms, sig
     };
     check_signable(txn, actor, instrument, terms, &spec)?;
     verify(txn, actor, instrument, terms, signature, check)?;
+    // A signature that runs in place was found not to complete the instrument.
+    let executes = !txn.in_place && completes(txn.state, &spec, actor, instrument);
     txn.emit(EventKind::Signed { instrument: instrument.into(), signer: actor.into(), terms: terms.clone(), signature: *signature });
-    let gathered = &txn.state.counterparts[instrument];
-    let signed = |who: &str| gathered.signatures.contains_key(who);
-    let signed_in_role = |role: &str| gathered.by_role.get(role).copied().unwrap_or(0);
-    if !txn.state.satisfies(&spec.signed_by, signed, signed_in_role) {
+    if !executes {
         return Ok(());
     }
     // Signers in the order they signed, which is how the instrument came to be executed.
@@ -70,8 +69,23 @@ pub fn sign(txn: &mut Txn<'_>, actor: &str, instrument: &str, terms: &Terms, sig
     on_executed(txn, instrument, terms, &spec)
 }
 
+/// Whether `actor`'s signature would be the last one `instrument` needs. Only
+/// that signature can be refused after it is recorded (by what executing the
+/// instrument does, or by the rules it starts), so `engine::execute` runs every
+/// other one on the live state; `sign` asks this too, so the two cannot disagree.
+pub fn would_execute(state: &State, actor: &str, instrument: &str) -> bool {
+    spec(&state.agreement, instrument).is_some_and(|spec| completes(state, &spec, actor, instrument))
+}
+
+fn completes(state: &State, spec: &Spec, actor: &str, instrument: &str) -> bool {
+    let gathered = state.counterparts.get(instrument);
+    let signed = |who: &str| gathered.is_some_and(|g| g.signatures.contains_key(who));
+    let signed_in_role = |role: &str| gathered.and_then(|g| g.by_role.get(role).copied()).unwrap_or(0);
+    state.satisfies_with(spec.signed_by, actor, signed, signed_in_role)
+}
+
 fn check_signable(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, spec: &Spec) -> Outcome {
-    if !txn.state.is_in(&spec.signed_by, actor) {
+    if !txn.state.is_in(spec.signed_by, actor) {
         return Err(not_permitted(format!("`{actor}` is not a required signer of `{instrument}`")));
     }
     let expected = match spec.kind {
