@@ -20,6 +20,7 @@ use smallvec::SmallVec;
 
 use crate::money::Money;
 use crate::name::Name;
+use crate::small_map::SmallMap;
 
 /// A place money can be, from the agreement's point of view.
 ///
@@ -138,7 +139,7 @@ pub struct Hold {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
     /// Accounts no party owns: custody pools and courts.
-    balances: OrdMap<LedgerAccount, i64>,
+    balances: SmallMap<LedgerAccount, i64>,
     /// Every party's own accounts, one record per party: what it holds outside
     /// and its part of each custody account. A deposit, a refund and each draw of
     /// a release change one party's two accounts, so they change one record, and
@@ -148,10 +149,10 @@ pub struct Ledger {
     /// How many postings have been applied. The postings themselves are in the
     /// journal (each is a `Posted` event), so the state does not keep a second copy.
     posted: u64,
-    holds: OrdMap<u64, Hold>,
+    holds: SmallMap<u64, Hold>,
     /// Each custody account's total across its pool and sub-accounts, kept as
     /// balances change, so a deposit's limit check does not walk every balance.
-    custody_totals: OrdMap<Name, i64>,
+    custody_totals: SmallMap<Name, i64>,
 }
 
 /// One party's accounts: `Outside { party }` and each `Custody { account, depositor: Some(party) }`.
@@ -240,7 +241,7 @@ impl Ledger {
 
     /// The shared name of a custody account that has held money; a new one otherwise.
     pub fn custody_name(&self, account: &str) -> Name {
-        Name::shared_from(&self.custody_totals, account)
+        self.custody_totals.get_key_value(account).map_or_else(|| Name::from(account), |(name, _)| name.clone())
     }
 
     /// The pool of a custody account: its money no longer attributed to a depositor.
@@ -408,7 +409,7 @@ impl Ledger {
 /// Adds `delta` to the entry for `key` (0 if absent) and returns the new value.
 /// Looks up before inserting, so an existing key is not cloned. The caller has
 /// checked that the sum fits.
-fn add_to<K: Ord + Clone>(map: &mut OrdMap<K, i64>, key: &K, delta: i64) -> i64 {
+fn add_to<K: Ord + Clone>(map: &mut SmallMap<K, i64>, key: &K, delta: i64) -> i64 {
     match map.get_mut(key) {
         Some(value) => {
             *value += delta;

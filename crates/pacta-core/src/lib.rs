@@ -10,6 +10,7 @@
 //! - `agreement`: the checked agreement the language crate produces.
 //! - `ledger`: double-entry postings with per-depositor sub-accounts and holds.
 //! - `name`: party and account names, shared rather than copied.
+//! - `small_map`: the sorted map the state uses where an agreement's terms bound the count.
 //! - `consent`: what a signature covers, canonically encoded; Ed25519 verification.
 //! - `engine`: `decide` and `evolve` for one agreement instance.
 //! - `analysis`: checks that run the engine over every course of events (money locked forever).
@@ -21,4 +22,5 @@ pub mod consent;
 pub mod engine;
 pub mod ledger;
 pub mod name;
+pub mod small_map;
 pub mod analysis;

@@ -15,6 +15,7 @@ use crate::consent::Terms;
 use crate::ledger::{Hold, HoldStatus, Ledger};
 use crate::money::Money;
 use crate::name::Name;
+use crate::small_map::SmallMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -42,7 +43,7 @@ pub struct Counterparts {
     pub terms: Terms,
     pub signatures: OrdMap<Name, Signature>,
     /// How many members of each `many` role have signed, so completeness is O(1).
-    pub by_role: OrdMap<Name, usize>,
+    pub by_role: SmallMap<Name, usize>,
 }
 
 /// Every copy of one document received so far.
@@ -50,7 +51,7 @@ pub struct Counterparts {
 pub struct Deliveries {
     pub by: OrdMap<Name, Delivery>,
     /// How many members of each `many` role have delivered, so completeness is O(1).
-    pub by_role: OrdMap<Name, usize>,
+    pub by_role: SmallMap<Name, usize>,
     pub first_at: Option<Timestamp>,
     pub last_at: Option<Timestamp>,
 }
@@ -149,28 +150,28 @@ pub struct State {
     /// Behind an `Arc`, like the small maps below: a node's 16 slots then hold pointers, not identities.
     pub identities: OrdMap<Name, Arc<Identity>>,
     /// Members of each `many` role, in the order they joined.
-    pub members: OrdMap<Name, Arc<Vector<Name>>>,
+    pub members: SmallMap<Name, Arc<Vector<Name>>>,
     // Maps that hold a few entries per agreement keep their values behind an `Arc`:
     // a map node has room for 16 entries whether or not they are used, so small
     // values keep a small agreement's state small (and its copies cheap).
-    pub deliveries: OrdMap<String, Arc<Deliveries>>,
-    pub counterparts: OrdMap<String, Arc<Counterparts>>,
-    pub executed: OrdMap<String, Execution>,
-    pub occurred: OrdMap<String, Timestamp>,
+    pub deliveries: SmallMap<String, Arc<Deliveries>>,
+    pub counterparts: SmallMap<String, Arc<Counterparts>>,
+    pub executed: SmallMap<String, Execution>,
+    pub occurred: SmallMap<String, Timestamp>,
     pub ledger: Ledger,
-    pub fired_rules: OrdMap<RuleKey, Timestamp>,
+    pub fired_rules: SmallMap<RuleKey, Timestamp>,
     /// Deadline actions a hold blocked, owed since the instant they fell due.
-    pub owed: OrdMap<RuleKey, Timestamp>,
-    pub deadlines: OrdMap<u64, Arc<DeadlineEntry>>,
-    pub obligations: OrdMap<String, ObligationState>,
-    pub accruals: OrdMap<RuleKey, AccrualState>,
-    pub waivers: OrdMap<String, WaiverState>,
-    pub warrants: OrdMap<String, WarrantState>,
-    pub notes: OrdMap<String, NoteState>,
+    pub owed: SmallMap<RuleKey, Timestamp>,
+    pub deadlines: SmallMap<u64, Arc<DeadlineEntry>>,
+    pub obligations: SmallMap<String, ObligationState>,
+    pub accruals: SmallMap<RuleKey, AccrualState>,
+    pub waivers: SmallMap<String, WaiverState>,
+    pub warrants: SmallMap<String, WarrantState>,
+    pub notes: SmallMap<String, NoteState>,
     pub notices: OrdMap<u64, NoticeState>,
     pub disputes: OrdMap<u64, DisputeState>,
     /// Accounts whose final distribution happened, with the clause and instant.
-    pub closed: OrdMap<String, Arc<(String, Timestamp)>>,
+    pub closed: SmallMap<String, Arc<(String, Timestamp)>>,
     pub resigned: Option<Timestamp>,
     pub terminated: Option<(Timestamp, String, String)>,
     /// The next id for deadlines, holds, disputes and notices.
@@ -187,23 +188,23 @@ impl State {
             version: 1,
             last_at: at,
             identities: OrdMap::new(),
-            members: OrdMap::new(),
-            deliveries: OrdMap::new(),
-            counterparts: OrdMap::new(),
-            executed: OrdMap::new(),
-            occurred: OrdMap::new(),
+            members: SmallMap::new(),
+            deliveries: SmallMap::new(),
+            counterparts: SmallMap::new(),
+            executed: SmallMap::new(),
+            occurred: SmallMap::new(),
             ledger: Ledger::default(),
-            fired_rules: OrdMap::new(),
-            owed: OrdMap::new(),
-            deadlines: OrdMap::new(),
-            obligations: OrdMap::new(),
-            accruals: OrdMap::new(),
-            waivers: OrdMap::new(),
-            warrants: OrdMap::new(),
-            notes: OrdMap::new(),
+            fired_rules: SmallMap::new(),
+            owed: SmallMap::new(),
+            deadlines: SmallMap::new(),
+            obligations: SmallMap::new(),
+            accruals: SmallMap::new(),
+            waivers: SmallMap::new(),
+            warrants: SmallMap::new(),
+            notes: SmallMap::new(),
             notices: OrdMap::new(),
             disputes: OrdMap::new(),
-            closed: OrdMap::new(),
+            closed: SmallMap::new(),
             resigned: None,
             terminated: None,
             next_id: 1,
@@ -311,26 +312,23 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Delivered { document, by, sha256 } => {
             let (by, role) = (state.name(by), state.member_role(by));
-            let entry = Arc::make_mut(state.deliveries.entry(document.clone()).or_default());
+            let entry = Arc::make_mut(state.deliveries.get_or_insert_with(document.clone(), Arc::default));
             assert!(entry.by.insert(by, Delivery { at, sha256: *sha256 }).is_none(), "a party delivers a document once");
             if let Some(role) = role {
-                *entry.by_role.entry(role).or_insert(0) += 1;
+                *entry.by_role.get_or_insert_with(role, || 0) += 1;
             }
             entry.first_at = Some(entry.first_at.map_or(at, |t| t.min(at)));
             entry.last_at = Some(entry.last_at.map_or(at, |t| t.max(at)));
         }
         EventKind::Signed { instrument, signer, terms, signature } => {
             let (signer, role) = (state.name(signer), state.member_role(signer));
-            let entry = Arc::make_mut(
-                state
-                    .counterparts
-                    .entry(instrument.clone())
-                    .or_insert_with(|| Arc::new(Counterparts { terms: terms.clone(), signatures: OrdMap::new(), by_role: OrdMap::new() })),
-            );
+            let entry = Arc::make_mut(state.counterparts.get_or_insert_with(instrument.clone(), || {
+                Arc::new(Counterparts { terms: terms.clone(), signatures: OrdMap::new(), by_role: SmallMap::new() })
+            }));
             assert_eq!(&entry.terms, terms, "counterparts are over the same terms");
             assert!(entry.signatures.insert(signer, Signature { at, signature: *signature }).is_none(), "a party signs a counterpart once");
             if let Some(role) = role {
-                *entry.by_role.entry(role).or_insert(0) += 1;
+                *entry.by_role.get_or_insert_with(role, || 0) += 1;
             }
         }
         EventKind::Executed { instrument, signers } => {
@@ -391,7 +389,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             state.source_sha256 = *source_sha256;
             state.agreement = Arc::clone(agreement);
             // Consents gathered under the old version no longer apply to anything.
-            state.counterparts = OrdMap::new();
+            state.counterparts = SmallMap::new();
             state.track_declarations();
         }
         EventKind::Assigned { assignor, assignee_legal_name, public_key } => {
