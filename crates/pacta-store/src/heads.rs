@@ -14,7 +14,8 @@
 //! primary key refuses to open an agreement twice. A remembered head that has
 //! gone stale (another server extended the agreement, or the database was
 //! restored to an older copy) therefore fails the commit as a lost race, which
-//! reads the heads to report the `Conflict`, and is forgotten; it can never put a
+//! reads the heads to report the `Conflict` (or, if only the hash differs, a
+//! database error: no seq to reload from), and is forgotten; it can never put a
 //! frame on the wrong link. Any failed commit forgets the heads of its whole
 //! batch, since a commit that failed while committing may or may not have landed.
 //!
