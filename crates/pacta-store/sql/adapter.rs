@@ -207,9 +207,11 @@ impl Tx {
         Ok(sqlx::query_file!("../pacta-store/sql/insert_agreements.sql", param as _).execute(&mut *self.tx).await?.rows_affected())
     }
 
-    /// Rows `[id, expected, seq, hash, source_sha256 or null]` (arrays, hashes in
-    /// hex): moves each head from `expected` to `seq`; returns how many heads were
-    /// still at `expected`.
+    /// Rows `[id, expected_seq, expected_hash, seq, hash, source_sha256 or null]`
+    /// (arrays, hashes in hex): moves each head from `expected_seq` and
+    /// `expected_hash` to `seq` and `hash`; returns how many heads were still
+    /// where expected (the hash too, so a writer's stale idea of a head can never
+    /// put a frame on the wrong link).
     pub async fn advance_heads(&mut self, rows: &Batch) -> Result<u64, sqlx::Error> {
         let param = BatchParam(rows);
         Ok(sqlx::query_file!("../pacta-store/sql/advance_heads.sql", param as _).execute(&mut *self.tx).await?.rows_affected())

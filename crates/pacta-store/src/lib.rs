@@ -92,6 +92,7 @@ mod batch;
 pub mod chain;
 pub mod codec;
 mod frame;
+mod heads;
 mod store;
 mod verify;
 

@@ -8,11 +8,12 @@ use pacta_core::agreement::Agreement;
 use pacta_core::engine::{Event, EventKind};
 use sha2::{Digest, Sha256};
 
-use crate::backend::{EventRow, HeadRow, ReceiptRow, Sql, SqlTx};
+use crate::backend::{EventRow, ReceiptRow, Sql, SqlTx};
 use crate::batch::{self, Rows};
 use crate::chain::{self, GENESIS};
 use crate::codec::{self, CodecError};
 use crate::frame;
+use crate::heads::{Heads, Start};
 
 /// Which database a `Store` runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) backend: Backend,
     /// Agreements compiled from stored sources, by the SHA-256 of the source.
     compiled: Mutex<HashMap<[u8; 32], Arc<Agreement>>>,
+    /// The heads this store committed, so a group commit need not read them (see `heads`).
+    heads: Heads,
 }
 
 /// Events to add at the end of one agreement's journal.
@@ -173,7 +176,7 @@ impl Store {
         } else {
             Backend::Sqlite(pacta_store_sqlite::Db::connect(url).await?)
         };
-        Ok(Store { inner: Arc::new(Inner { backend, compiled: Mutex::new(HashMap::new()) }) })
+        Ok(Store { inner: Arc::new(Inner { backend, compiled: Mutex::new(HashMap::new()), heads: Heads::default() }) })
     }
 
     pub fn engine(&self) -> Engine {
@@ -263,13 +266,18 @@ impl Store {
         let prepared = prepare(batch)?;
         let receipts = prepare_receipts(receipts)?;
         self.check_sources(&prepared).await?;
-        let outcome = with_sql!(self, db => write_batch(db, &prepared, receipts.as_ref()).await);
+        let known = self.inner.heads.starts(batch.iter().map(|a| (a.agreement_id, a.expected_seq)));
+        let outcome = with_sql!(self, db => write_batch(db, &prepared, receipts.as_ref(), &known).await);
+        match &outcome {
+            Ok(heads) => self.inner.heads.committed(heads.iter().copied()),
+            Err(_) => self.inner.heads.forget(batch.iter().map(|a| a.agreement_id)),
+        }
         match outcome {
             Err(WriteError::Conflict(conflict)) => Err(conflict),
             Err(WriteError::Raced(error)) => Err(with_sql!(self, db => diagnose(db, batch).await).unwrap_or(AppendError::Database(error))),
             Err(WriteError::ReceiptExists) => Err(self.taken_receipt(receipts.as_ref()).await),
             Err(WriteError::Database(error)) => Err(AppendError::Database(error)),
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
         }
     }
 
@@ -587,8 +595,8 @@ impl From<sqlx::Error> for WriteError {
 struct Running<'a> {
     seq: u64,
     hash: [u8; 32],
-    /// The head the database had when the batch began (`None`: a new agreement).
-    stored_seq: Option<u64>,
+    /// Where the journal ended when the batch began.
+    start: Start,
     source: Option<[u8; 32]>,
     opened_at: Option<String>,
     /// This batch's entries of the agreement, one frame (see `frame`), and what
@@ -598,10 +606,10 @@ struct Running<'a> {
 }
 
 impl Running<'_> {
-    fn new(seq: u64, hash: [u8; 32], stored_seq: Option<u64>) -> Self {
+    fn new(start: Start) -> Self {
         let mut body = Vec::new();
-        frame::start(&mut body, &hash);
-        Running { seq, hash, stored_seq, source: None, opened_at: None, body, movements: BTreeMap::new() }
+        frame::start(&mut body, &start.hash);
+        Running { seq: start.seq, hash: start.hash, start, source: None, opened_at: None, body, movements: BTreeMap::new() }
     }
 }
 
@@ -610,7 +618,15 @@ fn frame_len(p: &Prepared<'_>) -> usize {
     p.encoded.iter().map(|(at, kind, payload)| frame::entry_len(at, kind, payload)).sum()
 }
 
-pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], receipts: Option<&PreparedReceipts>) -> Result<(), WriteError> {
+/// Writes a prepared batch in one transaction, each agreement's frame starting
+/// where `known` says its journal ends, or where the database says for the
+/// agreements `known` leaves out. Returns the heads the commit made durable.
+pub(crate) async fn write_batch<'a, D: Sql>(
+    db: &D,
+    prepared: &[Prepared<'a>],
+    receipts: Option<&PreparedReceipts>,
+    known: &HashMap<&str, Start>,
+) -> Result<Vec<(&'a str, u64, [u8; 32])>, WriteError> {
     let mut tx = db.begin().await?;
     if let Some(receipts) = receipts {
         // First, so a request another server already answered costs no journal work;
@@ -620,27 +636,19 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         }
     }
     if prepared.is_empty() {
-        return tx.commit().await.map_err(WriteError::Database);
+        tx.commit().await.map_err(WriteError::Database)?;
+        return Ok(Vec::new());
     }
-    let ids = batch::ids(prepared.iter().map(|p| p.append.agreement_id));
-    let heads: HashMap<String, HeadRow> = tx.heads(&ids).await?.into_iter().map(|h| (h.id.clone(), h)).collect();
+    let unknown: Vec<&str> = prepared.iter().map(|p| p.append.agreement_id).filter(|id| !known.contains_key(id)).collect();
+    let read = read_heads(&mut tx, &unknown).await?;
 
     // One frame per agreement: its appends of this batch, in batch order.
-    let mut running: BTreeMap<&str, Running> = BTreeMap::new();
+    let mut running: BTreeMap<&'a str, Running> = BTreeMap::new();
     for p in prepared {
         let id = p.append.agreement_id;
         if !running.contains_key(id) {
-            let start = match heads.get(id) {
-                Some(head) => {
-                    let seq = u64::try_from(head.head_seq)
-                        .map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a negative head_seq"))))?;
-                    let hash = bytes32(&head.head_hash)
-                        .ok_or_else(|| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a malformed head_hash"))))?;
-                    Running::new(seq, hash, Some(seq))
-                }
-                None => Running::new(0, GENESIS, None),
-            };
-            running.insert(id, start);
+            let start = known.get(id).or_else(|| read.get(id)).copied().unwrap_or(Start::NEW);
+            running.insert(id, Running::new(start));
         }
         let state = running.get_mut(id).expect("inserted above");
         if state.seq != p.append.expected_seq {
@@ -673,8 +681,8 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
     let mut frames = Rows::tuples();
     let mut bytes: Vec<u8> = Vec::with_capacity(running.values().map(|r| r.body.len() + 64).sum());
     for (id, state) in &running {
-        match state.stored_seq {
-            None => {
+        match state.start.stored {
+            false => {
                 let source = state.source.expect("prepare checked that a new journal starts with `opened`");
                 let opened_at = state.opened_at.as_deref().expect("a new journal has entry 1");
                 new_agreements
@@ -686,8 +694,14 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
                     .str("opened_at", opened_at)
                     .end();
             }
-            Some(stored) => {
-                let row = moved_heads.row().str("id", id).int("expected", stored as i64).int("seq", state.seq as i64).hex("hash", &state.hash);
+            true => {
+                let row = moved_heads
+                    .row()
+                    .str("id", id)
+                    .int("expected_seq", state.start.seq as i64)
+                    .hex("expected_hash", &state.start.hash)
+                    .int("seq", state.seq as i64)
+                    .hex("hash", &state.hash);
                 match &state.source {
                     Some(source) => row.hex("source_sha256", source),
                     None => row.null("source_sha256"),
@@ -710,7 +724,7 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
         frames
             .row()
             .str("agreement_id", id)
-            .int("first_seq", state.stored_seq.unwrap_or(0) as i64 + 1)
+            .int("first_seq", state.start.seq as i64 + 1)
             .int("last_seq", state.seq as i64)
             .int("body_at", body_at as i64)
             .int("body_len", (balances_at - body_at) as i64)
@@ -718,6 +732,7 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
             .int("balances_len", (bytes.len() - balances_at) as i64)
             .end();
     }
+    let heads: Vec<(&'a str, u64, [u8; 32])> = running.iter().map(|(id, state)| (*id, state.seq, state.hash)).collect();
     drop(running);
 
     if !new_agreements.is_empty() {
@@ -728,17 +743,36 @@ pub(crate) async fn write_batch<D: Sql>(db: &D, prepared: &[Prepared<'_>], recei
     }
     if !moved_heads.is_empty() {
         let expected = moved_heads.len() as u64;
-        // Fewer rows than heads: another writer moved one since `heads` read it.
+        // Fewer rows than heads: another writer moved one from where this batch
+        // starts it (since `heads` read it, or since this store committed it).
         if tx.advance_heads(&moved_heads.finish()).await? != expected {
             return Err(WriteError::Raced(sqlx::Error::RowNotFound));
         }
     }
-    // Each frame starts right after the head read above, which `advance_heads`
-    // (or `insert_agreements`) has just moved from that value in this transaction:
+    // Each frame starts right after its start, the head `advance_heads` (or
+    // `insert_agreements`) has just moved from that seq and hash in this transaction:
     // frames are contiguous by construction, and the key (agreement_id, first_seq)
     // refuses a second frame at the same place.
     tx.insert_frames(&frames.finish(), &bytes).await?;
-    tx.commit().await.map_err(WriteError::Database)
+    tx.commit().await.map_err(WriteError::Database)?;
+    Ok(heads)
+}
+
+/// The heads of these agreements as the database has them, for those it has.
+async fn read_heads<T: SqlTx>(tx: &mut T, ids: &[&str]) -> Result<HashMap<String, Start>, WriteError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids = batch::ids(ids.iter().copied());
+    let mut starts = HashMap::new();
+    for head in tx.heads(&ids).await? {
+        let id = &head.id;
+        let seq = u64::try_from(head.head_seq).map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a negative head_seq"))))?;
+        let hash =
+            bytes32(&head.head_hash).ok_or_else(|| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}` has a malformed head_hash"))))?;
+        starts.insert(head.id, Start { seq, hash, stored: true });
+    }
+    Ok(starts)
 }
 
 /// After a race was lost: which append's expected seq no longer holds.

@@ -31,6 +31,8 @@ conformance!(
     receipts_land_with_their_batch_and_never_without_it,
     legacy_rows_then_frames_read_as_one_journal,
     one_frame_per_agreement_per_commit_and_frames_are_contiguous,
+    a_head_this_store_remembers_is_still_guarded_by_the_database,
+    a_remembered_head_whose_hash_changed_lands_nothing,
 );
 
 async fn append_all(store: &Store, journal: &Journal) {
@@ -490,4 +492,52 @@ fn futures_are_send(store: &Store, batch: &[Append<'_>]) {
     send(store.append_batch_with_receipts(batch, &[]));
     send(store.load("x"));
     send(pacta_store::verify(store, |_| {}));
+}
+
+/// A store remembers the heads it committed and does not read them again; when
+/// another store (another server) has moved one since, the remembered head is
+/// stale: the append must fail with a `Conflict`, land nothing, and the next
+/// append (from the head as the other store left it) must read it and succeed.
+async fn a_head_this_store_remembers_is_still_guarded_by_the_database(db: &TestDb) {
+    let journal = journal("escrow-release");
+    let appends = journal.as_appends();
+    journal.put_sources(&db.store).await;
+    db.store.append(appends[0]).await.unwrap();
+    db.store.append(appends[1]).await.unwrap();
+    let other = db.second_writer().await;
+    other.append(appends[2]).await.unwrap();
+    let moved = db.store.head(&journal.id).await.unwrap().unwrap();
+    // `db.store` remembers the head at appends[2].expected_seq, which has moved on.
+    match db.store.append(appends[2]).await {
+        Err(AppendError::Conflict { agreement_id, expected, actual }) => {
+            assert_eq!((agreement_id.as_str(), expected, actual), (journal.id.as_str(), appends[2].expected_seq, moved.seq));
+        }
+        other => panic!("a stale remembered head must be a conflict, got {other:?}"),
+    }
+    assert_eq!(db.store.head(&journal.id).await.unwrap().unwrap(), moved, "nothing moved");
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..moved.seq as usize]);
+    // From where the other store left it, the first store carries on, and so
+    // does the other one from there (its remembered head is stale in turn).
+    db.store.append(appends[3]).await.unwrap();
+    assert!(matches!(other.append(appends[3]).await, Err(AppendError::Conflict { .. })));
+    other.append(appends[4]).await.unwrap();
+    db.store.append(appends[5]).await.unwrap();
+    let end = appends[5].expected_seq as usize + appends[5].events.len();
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
+    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+}
+
+/// The database checks the head's hash as well as its seq: if the head a store
+/// remembers has the right seq but another hash (a database restored from a copy
+/// that another writer then extended differently), nothing may be linked to it.
+async fn a_remembered_head_whose_hash_changed_lands_nothing(db: &TestDb) {
+    let journal = journal("escrow-refund");
+    let appends = journal.as_appends();
+    journal.put_sources(&db.store).await;
+    db.store.append(appends[0]).await.unwrap();
+    db.execute(&format!("UPDATE agreements SET head_hash = source_sha256 WHERE id = '{}'", journal.id)).await;
+    let head = db.store.head(&journal.id).await.unwrap().unwrap();
+    assert!(db.store.append(appends[1]).await.is_err(), "a frame must never link to a hash the head no longer has");
+    assert_eq!(db.store.head(&journal.id).await.unwrap().unwrap(), head, "nothing moved");
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..appends[1].expected_seq as usize]);
 }
