@@ -87,6 +87,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Verify { database } => cmd::verify::run(&database),
         Command::Bench { offerings, purchasers, json, baseline, database, sweep_only } => {
+            bench::alloc::start_counting();
             cmd::bench::run(cmd::bench::Options { offerings, purchasers, json, baseline: baseline.as_deref(), database: database.as_deref(), sweep_only })
         }
     };

@@ -149,7 +149,8 @@ pub struct Ledger {
     /// How many postings have been applied. The postings themselves are in the
     /// journal (each is a `Posted` event), so the state does not keep a second copy.
     posted: u64,
-    holds: SmallMap<u64, Hold>,
+    /// One per dispute, and nothing bounds how many disputes an agreement sees.
+    holds: OrdMap<u64, Hold>,
     /// Each custody account's total across its pool and sub-accounts, kept as
     /// balances change, so a deposit's limit check does not walk every balance.
     custody_totals: SmallMap<Name, i64>,

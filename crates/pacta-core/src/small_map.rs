@@ -1,15 +1,17 @@
 //! `SmallMap`: a sorted map for the state's maps that hold a few entries per
-//! agreement (its deadlines, custody totals, closed accounts, rules fired).
+//! agreement (its custody totals, closed accounts, rules fired, documents).
 //!
 //! An `imbl::OrdMap` allocates a node of 16 slots for its first entry, so a map
-//! of one deadline costs as much as one of sixteen, and every agreement has a
+//! of one entry costs as much as one of sixteen, and every agreement has a
 //! dozen such maps: most of a small escrow's memory, spread over as many
 //! allocations. This map keeps its entries in one sorted vector behind an `Arc`:
 //! nothing while empty, exactly what it holds otherwise, and a copy of the state
 //! still copies a pointer. A change to a map a copy shares copies its entries
 //! (`Arc::make_mut`), and an insert shifts the entries after it, so both cost
 //! O(len): use it only where an agreement's terms bound the length to a few
-//! dozen, and `imbl` where parties or members are the count.
+//! dozen (its declarations: accounts, documents, instruments, roles, rules), and
+//! `imbl` where members, deadlines, disputes or anything else that accumulates
+//! while the agreement runs is the count.
 
 use std::borrow::Borrow;
 use std::fmt;

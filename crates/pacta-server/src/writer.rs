@@ -241,9 +241,13 @@ impl Writer {
                         item.outcome = Some(self.apply(working, &item.sub));
                     }
                 }
-                Err(AppendError::Conflict { agreement_id, expected, actual }) => {
+                Err(lost @ (AppendError::Conflict { .. } | AppendError::Diverged { .. })) => {
+                    let (AppendError::Conflict { agreement_id, .. } | AppendError::Diverged { agreement_id, .. }) = &lost else {
+                        unreachable!("matched above")
+                    };
+                    let agreement_id = agreement_id.clone();
                     add(&self.metrics.conflicts, 1);
-                    tracing::info!(agreement = %agreement_id, expected, actual, "another writer extended the agreement; reloading");
+                    tracing::info!(agreement = %agreement_id, %lost, "the journal moved on without this writer; reloading");
                     working.remove(&agreement_id);
                     if !retried.insert(agreement_id.clone()) {
                         let error = ApiError::new(StatusCode::CONFLICT, "conflict", "another server changed this agreement at the same moment twice; retry");

@@ -14,15 +14,16 @@
 //! primary key refuses to open an agreement twice. A remembered head that has
 //! gone stale (another server extended the agreement, or the database was
 //! restored to an older copy) therefore fails the commit as a lost race, which
-//! reads the heads to report the `Conflict` (or, if only the hash differs, a
-//! database error: no seq to reload from), and is forgotten; it can never put a
-//! frame on the wrong link. Any failed commit forgets the heads of its whole
+//! reads the heads to report the `Conflict` (or, if only the hash differs,
+//! `Diverged`: the writer reloads the agreement either way, so events decided on
+//! a state the journal no longer has are decided again), and is forgotten; it can
+//! never put a frame on the wrong link. Any failed commit forgets the heads of its whole
 //! batch, since a commit that failed while committing may or may not have landed.
 //!
 //! The memory is one entry per agreement written through this `Store` (its id,
 //! a seq and a hash), small beside the state the server keeps for each.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use crate::chain::GENESIS;
@@ -55,8 +56,11 @@ impl Heads {
     pub(crate) fn starts<'a>(&self, expected: impl IntoIterator<Item = (&'a str, u64)>) -> HashMap<&'a str, Start> {
         let known = self.known.lock().expect("heads lock");
         let mut starts = HashMap::new();
+        // Only an agreement's first append in the batch says where its journal must
+        // end; a later one expects what the first leaves.
+        let mut seen = HashSet::new();
         for (id, seq) in expected {
-            if starts.contains_key(id) {
+            if !seen.insert(id) {
                 continue;
             }
             if seq == 0 {
@@ -108,5 +112,13 @@ mod tests {
         assert_eq!(heads.starts([("a", 3)]).get("a"), None, "moved on");
         assert_eq!(heads.starts([("a", 4)]).get("a").map(|s| s.hash), Some([3; 32]));
         assert_eq!(heads.starts([("b", 5)]).get("b"), None, "forgotten");
+    }
+
+    #[test]
+    fn only_the_first_append_of_an_agreement_decides() {
+        let heads = Heads::default();
+        heads.committed([("a", 3, [1; 32])]);
+        let starts = heads.starts([("a", 9), ("a", 3)]);
+        assert_eq!(starts.get("a"), None, "the first append expects a head this store does not hold: read it");
     }
 }

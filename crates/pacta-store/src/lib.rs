@@ -67,7 +67,8 @@
 //! - `append_batch` is one transaction: every append of the batch lands, with its
 //!   heads and balances, or none does; it writes one frame per agreement. An
 //!   append whose `expected_seq` is not the journal's end fails with
-//!   `AppendError::Conflict`; two writers can never both extend one agreement
+//!   `AppendError::Conflict` (`Diverged` if it is the right seq but not the entry
+//!   this store committed there); two writers can never both extend one agreement
 //!   (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `UPDATE … WHERE head_seq = expected`
 //!   plus the frames' `(agreement_id, first_seq)` key). A frame starts at the head
 //!   that update moved from, so `(agreement_id, seq)` is unique by construction,

@@ -90,6 +90,11 @@ pub enum AppendError {
     /// Another writer extended (or opened) this agreement first: reload and decide again.
     #[error("agreement `{agreement_id}`: expected the journal to end at seq {expected}, but it ends at seq {actual}")]
     Conflict { agreement_id: String, expected: u64, actual: u64 },
+    /// The journal ends at the expected seq, but not at the entry this store
+    /// committed there: the database was restored or changed under it. The state
+    /// the events were decided on is not the journal's: reload and decide again.
+    #[error("agreement `{agreement_id}`: entry {seq} is not the one this store committed there")]
+    Diverged { agreement_id: String, seq: u64 },
     /// The append could never succeed as given (no events, `Opened` out of place, …).
     #[error("agreement `{agreement_id}`: {reason}")]
     Invalid { agreement_id: String, reason: String },
@@ -274,7 +279,7 @@ impl Store {
         }
         match outcome {
             Err(WriteError::Conflict(conflict)) => Err(conflict),
-            Err(WriteError::Raced(error)) => Err(with_sql!(self, db => diagnose(db, batch).await).unwrap_or(AppendError::Database(error))),
+            Err(WriteError::Raced(error)) => Err(with_sql!(self, db => diagnose(db, batch, &known).await).unwrap_or(AppendError::Database(error))),
             Err(WriteError::ReceiptExists) => Err(self.taken_receipt(receipts.as_ref()).await),
             Err(WriteError::Database(error)) => Err(AppendError::Database(error)),
             Ok(_) => Ok(()),
@@ -775,19 +780,22 @@ async fn read_heads<T: SqlTx>(tx: &mut T, ids: &[&str]) -> Result<HashMap<String
     Ok(starts)
 }
 
-/// After a race was lost: which append's expected seq no longer holds.
-async fn diagnose<D: Sql>(db: &D, batch: &[Append<'_>]) -> Option<AppendError> {
+/// After a race was lost: which append's expected seq no longer holds, or which
+/// head this store remembered is at the right seq with another hash (`known`).
+async fn diagnose<D: Sql>(db: &D, batch: &[Append<'_>], known: &HashMap<&str, Start>) -> Option<AppendError> {
     let mut tx = db.begin().await.ok()?;
     let ids = batch::ids(batch.iter().map(|a| a.agreement_id));
-    let heads: HashMap<String, i64> = tx.heads(&ids).await.ok()?.into_iter().map(|h| (h.id, h.head_seq)).collect();
+    let heads: HashMap<String, (i64, Vec<u8>)> = tx.heads(&ids).await.ok()?.into_iter().map(|h| (h.id, (h.head_seq, h.head_hash))).collect();
     drop(tx);
     let mut running: HashMap<&str, u64> = HashMap::new();
     for append in batch {
-        let current = *running.entry(append.agreement_id).or_insert_with(|| heads.get(append.agreement_id).map_or(0, |&s| s.max(0) as u64));
+        let id = append.agreement_id;
+        let current = *running.entry(id).or_insert_with(|| heads.get(id).map_or(0, |(seq, _)| (*seq).max(0) as u64));
         if current != append.expected_seq {
-            return Some(AppendError::Conflict { agreement_id: append.agreement_id.to_string(), expected: append.expected_seq, actual: current });
+            return Some(AppendError::Conflict { agreement_id: id.to_string(), expected: append.expected_seq, actual: current });
         }
-        running.insert(append.agreement_id, current + append.events.len() as u64);
+        running.insert(id, current + append.events.len() as u64);
     }
-    None
+    let diverged = known.iter().find(|(id, start)| start.stored && heads.get(**id).is_some_and(|(_, hash)| hash.as_slice() != start.hash.as_slice()));
+    diverged.map(|(id, start)| AppendError::Diverged { agreement_id: id.to_string(), seq: start.seq })
 }

@@ -537,7 +537,11 @@ async fn a_remembered_head_whose_hash_changed_lands_nothing(db: &TestDb) {
     db.store.append(appends[0]).await.unwrap();
     db.execute(&format!("UPDATE agreements SET head_hash = source_sha256 WHERE id = '{}'", journal.id)).await;
     let head = db.store.head(&journal.id).await.unwrap().unwrap();
-    assert!(db.store.append(appends[1]).await.is_err(), "a frame must never link to a hash the head no longer has");
+    let refused = db.store.append(appends[1]).await;
+    assert!(
+        matches!(&refused, Err(AppendError::Diverged { agreement_id, seq }) if *agreement_id == journal.id && *seq == appends[1].expected_seq),
+        "a frame must never link to a hash the head no longer has, and the writer must learn to reload: {refused:?}"
+    );
     assert_eq!(db.store.head(&journal.id).await.unwrap().unwrap(), head, "nothing moved");
     assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..appends[1].expected_seq as usize]);
 }

@@ -82,7 +82,7 @@ impl State {
     /// What `satisfies` will say once `actor` has done it too: `done` and
     /// `done_in_role` answer for before, and `actor` counts once for its role, as
     /// `evolve` counts a member's delivery or signature. `actor` must not have done it yet.
-    pub fn satisfies_with(&self, set: &PartySet, actor: &str, done: impl Fn(&str) -> bool, done_in_role: impl Fn(&str) -> usize) -> bool {
+    pub(crate) fn satisfies_with(&self, set: &PartySet, actor: &str, done: impl Fn(&str) -> bool, done_in_role: impl Fn(&str) -> usize) -> bool {
         let role = self.member_role(actor);
         let in_role = |r: &str| done_in_role(r) + usize::from(role.as_ref().is_some_and(|own| *own == *r));
         self.satisfies(set, |who| who == actor || done(who), in_role)

@@ -162,7 +162,9 @@ pub struct State {
     pub fired_rules: SmallMap<RuleKey, Timestamp>,
     /// Deadline actions a hold blocked, owed since the instant they fell due.
     pub owed: SmallMap<RuleKey, Timestamp>,
-    pub deadlines: SmallMap<u64, Arc<DeadlineEntry>>,
+    /// An `imbl` map, unlike its neighbours: accrual periods and amendments add
+    /// deadlines for as long as the agreement runs, and none is ever removed.
+    pub deadlines: OrdMap<u64, Arc<DeadlineEntry>>,
     pub obligations: SmallMap<String, ObligationState>,
     pub accruals: SmallMap<RuleKey, AccrualState>,
     pub waivers: SmallMap<String, WaiverState>,
@@ -196,7 +198,7 @@ impl State {
             ledger: Ledger::default(),
             fired_rules: SmallMap::new(),
             owed: SmallMap::new(),
-            deadlines: SmallMap::new(),
+            deadlines: OrdMap::new(),
             obligations: SmallMap::new(),
             accruals: SmallMap::new(),
             waivers: SmallMap::new(),

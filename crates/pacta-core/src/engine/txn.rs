@@ -47,7 +47,7 @@ pub type Outcome = Result<(), Rejection>;
 
 pub struct Txn<'s> {
     /// The state being changed: a scratch copy, or the live state when the
-    /// command cannot fail after its first event (see `engine::run`).
+    /// command cannot fail after its first event (see `engine::runs_in_place`).
     pub state: &'s mut State,
     pub events: Vec<Event>,
     /// The instant stamped on emitted events.
