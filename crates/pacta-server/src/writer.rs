@@ -241,13 +241,11 @@ impl Writer {
                         item.outcome = Some(self.apply(working, &item.sub));
                     }
                 }
-                Err(lost @ (AppendError::Conflict { .. } | AppendError::Diverged { .. })) => {
-                    let (AppendError::Conflict { agreement_id, .. } | AppendError::Diverged { agreement_id, .. }) = &lost else {
-                        unreachable!("matched above")
-                    };
-                    let agreement_id = agreement_id.clone();
+                // Another writer extended the agreement, or its journal is not the one
+                // this store wrote (restored under it): decide again on what it holds.
+                Err(AppendError::Conflict { agreement_id, .. } | AppendError::Diverged { agreement_id, .. }) => {
                     add(&self.metrics.conflicts, 1);
-                    tracing::info!(agreement = %agreement_id, %lost, "the journal moved on without this writer; reloading");
+                    tracing::info!(agreement = %agreement_id, "the journal moved on without this writer; reloading");
                     working.remove(&agreement_id);
                     if !retried.insert(agreement_id.clone()) {
                         let error = ApiError::new(StatusCode::CONFLICT, "conflict", "another server changed this agreement at the same moment twice; retry");
