@@ -33,6 +33,7 @@ conformance!(
     one_frame_per_agreement_per_commit_and_frames_are_contiguous,
     a_head_this_store_remembers_is_still_guarded_by_the_database,
     a_remembered_head_whose_hash_changed_lands_nothing,
+    tasks_racing_through_one_store_one_wins_and_it_carries_on,
 );
 
 async fn append_all(store: &Store, journal: &Journal) {
@@ -544,4 +545,33 @@ async fn a_remembered_head_whose_hash_changed_lands_nothing(db: &TestDb) {
     );
     assert_eq!(db.store.head(&journal.id).await.unwrap().unwrap(), head, "nothing moved");
     assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..appends[1].expected_seq as usize]);
+}
+
+/// Several tasks append through one `Store` (so through one memory of heads) to
+/// the same agreement at the same expected seq, at once: exactly one wins, every
+/// other gets a `Conflict`, and the store then carries on from the winner's head.
+async fn tasks_racing_through_one_store_one_wins_and_it_carries_on(db: &TestDb) {
+    let journal = journal("escrow-release");
+    let appends = journal.as_appends();
+    journal.put_sources(&db.store).await;
+    db.store.append(appends[0]).await.unwrap();
+    db.store.append(appends[1]).await.unwrap();
+    let racers = (0..4).map(|_| {
+        let store = db.store.clone();
+        let append = appends[2];
+        let (id, events) = (append.agreement_id.to_string(), append.events.to_vec());
+        tokio::spawn(async move { store.append(Append { agreement_id: &id, expected_seq: append.expected_seq, events: &events }).await })
+    });
+    let mut outcomes = Vec::new();
+    for racer in racers.collect::<Vec<_>>() {
+        outcomes.push(racer.await.expect("the task ran"));
+    }
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "exactly one wins: {outcomes:?}");
+    for lost in outcomes.iter().filter(|o| o.is_err()) {
+        assert!(matches!(lost, Err(AppendError::Conflict { .. })), "every other gets a Conflict: {lost:?}");
+    }
+    db.store.append(appends[3]).await.unwrap();
+    let end = appends[3].expected_seq as usize + appends[3].events.len();
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
+    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
 }
