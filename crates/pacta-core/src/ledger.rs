@@ -242,7 +242,7 @@ impl Ledger {
 
     /// The shared name of a custody account that has held money; a new one otherwise.
     pub fn custody_name(&self, account: &str) -> Name {
-        self.custody_totals.get_key_value(account).map_or_else(|| Name::from(account), |(name, _)| name.clone())
+        Name::shared_or_new(self.custody_totals.get_key_value(account).map(|(name, _)| name), account)
     }
 
     /// The pool of a custody account: its money no longer attributed to a depositor.

@@ -53,9 +53,9 @@ impl Name {
         &self.0
     }
 
-    /// The name `map` already holds for `text`, shared; a new one if it holds none.
-    pub fn shared_from<V: Clone>(map: &imbl::OrdMap<Name, V>, text: &str) -> Name {
-        map.get_key_value(text).map_or_else(|| Name::from(text), |(name, _)| name.clone())
+    /// `found`, the name a map already holds for `text`, shared; a new one if there is none.
+    pub fn shared_or_new(found: Option<&Name>, text: &str) -> Name {
+        found.map_or_else(|| Name::from(text), Name::clone)
     }
 }
 

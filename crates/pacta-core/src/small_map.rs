@@ -30,13 +30,15 @@ impl<K, V> Default for SmallMap<K, V> {
     }
 }
 
+impl<K, V> SmallMap<K, V> {
+    fn slice(&self) -> &[(K, V)] {
+        self.entries.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
 impl<K: Ord, V> SmallMap<K, V> {
     pub fn new() -> Self {
         SmallMap::default()
-    }
-
-    fn slice(&self) -> &[(K, V)] {
-        self.entries.as_deref().map_or(&[], Vec::as_slice)
     }
 
     fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
@@ -78,7 +80,7 @@ impl<K: Ord, V> SmallMap<K, V> {
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + ExactSizeIterator {
-        self.slice().iter().map(|(k, v)| (k, v))
+        self.into_iter()
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
@@ -162,14 +164,13 @@ impl<'a, K, V> IntoIterator for &'a SmallMap<K, V> {
     type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        let entries: &'a [(K, V)] = self.entries.as_deref().map_or(&[], Vec::as_slice);
-        entries.iter().map(|(k, v)| (k, v))
+        self.slice().iter().map(|(k, v)| (k, v))
     }
 }
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SmallMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.entries.iter().flat_map(|e| e.iter().map(|(k, v)| (k, v)))).finish()
+        f.debug_map().entries(self).finish()
     }
 }
 

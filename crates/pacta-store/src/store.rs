@@ -784,18 +784,18 @@ async fn read_heads<T: SqlTx>(tx: &mut T, ids: &[&str]) -> Result<HashMap<String
 /// head this store remembered is at the right seq with another hash (`known`).
 async fn diagnose<D: Sql>(db: &D, batch: &[Append<'_>], known: &HashMap<&str, Start>) -> Option<AppendError> {
     let mut tx = db.begin().await.ok()?;
-    let ids = batch::ids(batch.iter().map(|a| a.agreement_id));
-    let heads: HashMap<String, (i64, Vec<u8>)> = tx.heads(&ids).await.ok()?.into_iter().map(|h| (h.id, (h.head_seq, h.head_hash))).collect();
+    let ids: Vec<&str> = batch.iter().map(|a| a.agreement_id).collect();
+    let heads = read_heads(&mut tx, &ids).await.ok()?;
     drop(tx);
     let mut running: HashMap<&str, u64> = HashMap::new();
     for append in batch {
         let id = append.agreement_id;
-        let current = *running.entry(id).or_insert_with(|| heads.get(id).map_or(0, |(seq, _)| (*seq).max(0) as u64));
+        let current = *running.entry(id).or_insert_with(|| heads.get(id).map_or(0, |head| head.seq));
         if current != append.expected_seq {
             return Some(AppendError::Conflict { agreement_id: id.to_string(), expected: append.expected_seq, actual: current });
         }
         running.insert(id, current + append.events.len() as u64);
     }
-    let diverged = known.iter().find(|(id, start)| start.stored && heads.get(**id).is_some_and(|(_, hash)| hash.as_slice() != start.hash.as_slice()));
+    let diverged = known.iter().find(|(id, start)| start.stored && heads.get(**id).is_some_and(|head| head.hash != start.hash));
     diverged.map(|(id, start)| AppendError::Diverged { agreement_id: id.to_string(), seq: start.seq })
 }

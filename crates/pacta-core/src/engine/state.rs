@@ -151,9 +151,9 @@ pub struct State {
     pub identities: OrdMap<Name, Arc<Identity>>,
     /// Members of each `many` role, in the order they joined.
     pub members: SmallMap<Name, Arc<Vector<Name>>>,
-    // Maps that hold a few entries per agreement keep their values behind an `Arc`:
-    // a map node has room for 16 entries whether or not they are used, so small
-    // values keep a small agreement's state small (and its copies cheap).
+    // Maps whose length the agreement's declarations bound are `SmallMap`s (see
+    // `small_map`); the larger values among them sit behind an `Arc`, so a change
+    // to entries a copy shares copies pointers, not documents' or instruments' records.
     pub deliveries: SmallMap<String, Arc<Deliveries>>,
     pub counterparts: SmallMap<String, Arc<Counterparts>>,
     pub executed: SmallMap<String, Execution>,
@@ -267,7 +267,7 @@ impl State {
 
     /// The shared name of a known party or member; a new one for anyone else.
     pub fn name(&self, identity: &str) -> Name {
-        Name::shared_from(&self.identities, identity)
+        Name::shared_or_new(self.identities.get_key_value(identity).map(|(name, _)| name), identity)
     }
 
     fn bump_id(&mut self, id: u64) {
