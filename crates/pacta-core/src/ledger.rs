@@ -136,16 +136,18 @@ pub struct Hold {
     pub status: HoldStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Ledger {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ledger<P = ()> {
     /// Accounts no party owns: custody pools and courts.
     balances: SmallMap<LedgerAccount, i64>,
-    /// Every party's own accounts, one record per party: what it holds outside
-    /// and its part of each custody account. A deposit, a refund and each draw of
-    /// a release change one party's two accounts, so they change one record, and
-    /// a depositor's position costs one map entry instead of two. A record with
-    /// nothing in it is removed, as a zero balance is.
-    parties: OrdMap<Name, Arc<PartyMoney>>,
+    /// One record per party: what the agreement knows of it (`P`; the engine
+    /// keeps each party's identity here) and its own accounts, what it holds
+    /// outside and its part of each custody account. A deposit, a refund and
+    /// each draw of a release change one party's two accounts, so they change
+    /// one record, and a depositor's position (its identity and its money) costs
+    /// one map entry. A record with nothing in it, no `P` and no money, is
+    /// removed, as a zero balance is.
+    parties: OrdMap<Name, Arc<Party<P>>>,
     /// How many postings have been applied. The postings themselves are in the
     /// journal (each is a `Posted` event), so the state does not keep a second copy.
     posted: u64,
@@ -154,6 +156,25 @@ pub struct Ledger {
     /// Each custody account's total across its pool and sub-accounts, kept as
     /// balances change, so a deposit's limit check does not walk every balance.
     custody_totals: SmallMap<Name, i64>,
+}
+
+impl<P> Default for Ledger<P> {
+    fn default() -> Ledger<P> {
+        Ledger { balances: SmallMap::new(), parties: OrdMap::new(), posted: 0, holds: OrdMap::new(), custody_totals: SmallMap::new() }
+    }
+}
+
+/// One party: what the agreement knows of it, once registered, and its money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Party<P> {
+    about: Option<P>,
+    money: PartyMoney,
+}
+
+impl<P> Party<P> {
+    fn is_empty(&self) -> bool {
+        self.about.is_none() && self.money.is_empty()
+    }
 }
 
 /// One party's accounts: `Outside { party }` and each `Custody { account, depositor: Some(party) }`.
@@ -231,10 +252,10 @@ pub enum LedgerError {
     CustodyWouldGoNegative { account: String, balance: Money, amount: Money },
 }
 
-impl Ledger {
+impl<P: Clone> Ledger<P> {
     pub fn balance(&self, account: &LedgerAccount) -> Money {
         let minor = match owner(account) {
-            Some((party, custody)) => self.parties.get(party).map_or(0, |money| money.balance(custody.map(Name::as_str))),
+            Some((party, custody)) => self.parties.get(party).map_or(0, |record| record.money.balance(custody.map(Name::as_str))),
             None => self.balances.get(account).copied().unwrap_or(0),
         };
         Money::from_minor(minor)
@@ -262,8 +283,8 @@ impl Ledger {
         let pool = pool_of(name.clone());
         let pooled = self.balance(&pool);
         let pool = (!pooled.is_zero()).then_some((pool, pooled));
-        let depositors = self.parties.iter().filter_map(move |(party, money)| {
-            let minor = money.balance(Some(account));
+        let depositors = self.parties.iter().filter_map(move |(party, record)| {
+            let minor = record.money.balance(Some(account));
             (minor != 0).then(|| (LedgerAccount::Custody { account: name.clone(), depositor: Some(party.clone()) }, Money::from_minor(minor)))
         });
         pool.into_iter().chain(depositors)
@@ -272,7 +293,7 @@ impl Ledger {
     /// Every account with a non-zero balance, in `LedgerAccount` order.
     pub fn balances(&self) -> impl Iterator<Item = (LedgerAccount, Money)> {
         let mut all: Vec<(LedgerAccount, Money)> = self.balances.iter().map(|(account, &minor)| (account.clone(), Money::from_minor(minor))).collect();
-        all.extend(self.parties.iter().flat_map(|(party, money)| money.accounts(party)));
+        all.extend(self.parties.iter().flat_map(|(party, record)| record.money.accounts(party)));
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all.into_iter()
     }
@@ -344,25 +365,59 @@ impl Ledger {
         }
     }
 
-    /// Changes a party's record, creating it if the party had nothing and removing it once it has nothing.
+    /// Changes a party's money, creating its record if the party had none and
+    /// removing the record once it holds nothing.
     fn change_party(&mut self, party: &Name, change: impl FnOnce(&mut PartyMoney)) {
+        self.change_record(party, |record| change(&mut record.money));
+    }
+
+    fn change_record(&mut self, party: &Name, change: impl FnOnce(&mut Party<P>)) {
         let emptied = match self.parties.get_mut(party) {
-            Some(money) => {
-                let money = Arc::make_mut(money);
-                change(money);
-                money.is_empty()
+            Some(record) => {
+                let record = Arc::make_mut(record);
+                change(record);
+                record.is_empty()
             }
             None => {
-                let mut money = PartyMoney::default();
-                change(&mut money);
-                let emptied = money.is_empty();
-                self.parties.insert(party.clone(), Arc::new(money));
+                let mut record = Party { about: None, money: PartyMoney::default() };
+                change(&mut record);
+                let emptied = record.is_empty();
+                self.parties.insert(party.clone(), Arc::new(record));
                 emptied
             }
         };
         if emptied {
             self.parties.remove(party);
         }
+    }
+
+    /// Records what the agreement knows of `party` (its identity), replacing what
+    /// was known before; its money is unchanged.
+    pub fn register(&mut self, party: Name, about: P) {
+        let key = party.clone();
+        self.change_record(&key, move |record| record.about = Some(about));
+    }
+
+    /// What the agreement knows of `party`; `None` for one never registered.
+    pub fn about(&self, party: &str) -> Option<&P> {
+        self.parties.get(party).and_then(|record| record.about.as_ref())
+    }
+
+    /// Changes what is known of a registered party; `None` if it is not registered.
+    pub fn about_mut(&mut self, party: &str) -> Option<&mut P> {
+        let record = self.parties.get_mut(party)?;
+        record.about.as_ref()?;
+        Arc::make_mut(record).about.as_mut()
+    }
+
+    /// Every registered party and what is known of it, in name order.
+    pub fn registered(&self) -> impl Iterator<Item = (&Name, &P)> {
+        self.parties.iter().filter_map(|(party, record)| Some((party, record.about.as_ref()?)))
+    }
+
+    /// The shared name of a party that has a record (registered or holding money).
+    pub fn party_name(&self, party: &str) -> Option<&Name> {
+        self.parties.get_key_value(party).map(|(name, _)| name)
     }
 
     /// Keeps each custody account's total as money enters or leaves it. A draw
@@ -402,7 +457,8 @@ impl Ledger {
 
     /// The sum of every balance. Double entry keeps it at zero.
     pub fn sum_of_balances(&self) -> i128 {
-        let parties = self.parties.values().flat_map(|money| std::iter::once(money.outside).chain(money.parts.iter().map(|&(_, minor)| minor)));
+        let money = self.parties.values().map(|record| &record.money);
+        let parties = money.flat_map(|money| std::iter::once(money.outside).chain(money.parts.iter().map(|&(_, minor)| minor)));
         self.balances.values().copied().chain(parties).map(i128::from).sum()
     }
 }
@@ -440,7 +496,7 @@ mod tests {
 
     #[test]
     fn custody_cannot_go_negative_and_sum_stays_zero() {
-        let mut ledger = Ledger::default();
+        let mut ledger: Ledger = Ledger::default();
         let alpha = LedgerAccount::outside("alpha");
         let escrow = LedgerAccount::custody("escrow", Some("alpha"));
         ledger.apply(&posting(1, alpha.clone(), escrow.clone(), 500));
@@ -454,7 +510,7 @@ mod tests {
 
     #[test]
     fn custody_total_is_the_sum_of_its_parts() {
-        let mut ledger = Ledger::default();
+        let mut ledger: Ledger = Ledger::default();
         let parts = [("alpha", 500), ("beta", 300)];
         for (i, (who, minor)) in parts.iter().enumerate() {
             let posting = posting(i as u64 + 1, LedgerAccount::outside(who), LedgerAccount::custody("escrow", Some(who)), *minor);
@@ -474,7 +530,7 @@ mod tests {
 
     #[test]
     fn a_partys_accounts_list_in_account_order_and_vanish_at_zero() {
-        let mut ledger = Ledger::default();
+        let mut ledger: Ledger = Ledger::default();
         let alpha = LedgerAccount::outside("alpha");
         let (escrow, fees) = (LedgerAccount::custody("escrow", Some("alpha")), LedgerAccount::custody("fees", Some("alpha")));
         ledger.apply(&posting(1, alpha.clone(), fees.clone(), 70));
@@ -491,15 +547,38 @@ mod tests {
     }
 
     #[test]
+    fn a_registered_party_keeps_its_record_with_nothing_in_it() {
+        let mut ledger: Ledger<&str> = Ledger::default();
+        ledger.register("alpha".into(), "Alpha Fund LP");
+        let (alpha, escrow) = (LedgerAccount::outside("alpha"), LedgerAccount::custody("escrow", Some("alpha")));
+        ledger.apply(&posting(1, alpha.clone(), escrow.clone(), 500));
+        ledger.apply(&posting(2, escrow, alpha, 500));
+        let (beta, beta_escrow) = (LedgerAccount::outside("beta"), LedgerAccount::custody("escrow", Some("beta")));
+        ledger.apply(&posting(3, beta.clone(), beta_escrow.clone(), 30));
+        assert_eq!(ledger.party_name("beta").map(Name::as_str), Some("beta"));
+        ledger.apply(&posting(4, beta_escrow, beta, 30));
+        assert_eq!(ledger.about("alpha"), Some(&"Alpha Fund LP"), "registered: kept with no money");
+        assert_eq!(ledger.party_name("beta"), None, "an unregistered party's record goes with its money");
+        assert_eq!(ledger.balances().count(), 0);
+
+        let before = ledger.clone();
+        *ledger.about_mut("alpha").expect("registered") = "Alpha Fund II LP";
+        assert_eq!(before.about("alpha"), Some(&"Alpha Fund LP"), "a change to a shared record copies it");
+        assert_eq!(ledger.about_mut("beta"), None);
+        let registered: Vec<_> = ledger.registered().map(|(name, about)| (name.to_string(), *about)).collect();
+        assert_eq!(registered, [("alpha".to_string(), "Alpha Fund II LP")]);
+    }
+
+    #[test]
     fn zero_and_negative_postings_are_refused() {
-        let ledger = Ledger::default();
+        let ledger: Ledger = Ledger::default();
         let p = posting(1, LedgerAccount::outside("a"), LedgerAccount::outside("b"), 0);
         assert_eq!(ledger.check(&p), Err(LedgerError::NotPositive));
     }
 
     #[test]
     fn custody_parts_is_one_account_even_when_names_share_a_prefix() {
-        let mut ledger = Ledger::default();
+        let mut ledger: Ledger = Ledger::default();
         let accounts = ["e", "escrow", "escrow2", "escrow/a", "escrox"];
         let mut id = 0;
         for (i, account) in accounts.iter().enumerate() {
@@ -521,7 +600,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "posting 1 breaks the ledger: CustodyWouldGoNegative")]
     fn applying_an_unchecked_overdraft_is_a_bug_and_stops() {
-        let mut ledger = Ledger::default();
+        let mut ledger: Ledger = Ledger::default();
         let overdraw = posting(1, LedgerAccount::custody("escrow", Some("alpha")), LedgerAccount::outside("alpha"), 1);
         ledger.apply(&overdraw);
     }

@@ -4,23 +4,27 @@
 //! accounts. A persistent map copies a node's keys when a command changes a
 //! state another copy still shares, and a release names every depositor's
 //! account, so a name is shared by reference count: copying one copies a
-//! pointer, never the text. It compares, orders and hashes as its text, and
-//! `Borrow<str>` lets a map keyed by names be searched with a `&str`.
+//! pointer, never the text. The pointer is thin (`arcstr::ArcStr` keeps the
+//! length beside the count, in the allocation): a name is 8 bytes wherever it
+//! is kept, in every map slot and member list, where `Arc<str>` took 16. It
+//! compares, orders and hashes as its text, and `Borrow<str>` lets a map keyed
+//! by names be searched with a `&str`.
 
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+
+use arcstr::ArcStr;
 
 #[derive(Clone)]
-pub struct Name(Arc<str>);
+pub struct Name(ArcStr);
 
 // Equal names are usually the same shared text, so a pointer comparison settles
 // most lookups' last step; otherwise names compare as their text, as `Borrow<str>`
 // requires.
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+        ArcStr::ptr_eq(&self.0, &other.0) || self.0 == other.0
     }
 }
 
@@ -35,7 +39,7 @@ impl std::hash::Hash for Name {
 
 impl Ord for Name {
     fn cmp(&self, other: &Name) -> std::cmp::Ordering {
-        if Arc::ptr_eq(&self.0, &other.0) {
+        if ArcStr::ptr_eq(&self.0, &other.0) {
             return std::cmp::Ordering::Equal;
         }
         self.0.cmp(&other.0)
@@ -81,19 +85,19 @@ impl AsRef<str> for Name {
 
 impl From<&str> for Name {
     fn from(text: &str) -> Name {
-        Name(Arc::from(text))
+        Name(ArcStr::from(text))
     }
 }
 
 impl From<String> for Name {
     fn from(text: String) -> Name {
-        Name(Arc::from(text))
+        Name(ArcStr::from(text))
     }
 }
 
 impl From<&String> for Name {
     fn from(text: &String) -> Name {
-        Name(Arc::from(text.as_str()))
+        Name(ArcStr::from(text.as_str()))
     }
 }
 
@@ -143,6 +147,12 @@ mod tests {
         assert_eq!(Name::from("same"), Name::from("same"), "separate copies of one text are equal");
         assert_eq!(Name::from("a").cmp(&Name::from("a")), std::cmp::Ordering::Equal);
         assert_eq!(Name::from("x"), "x");
+    }
+
+    #[test]
+    fn a_name_is_one_pointer() {
+        assert_eq!(std::mem::size_of::<Name>(), std::mem::size_of::<usize>());
+        assert_eq!(std::mem::size_of::<Option<Name>>(), std::mem::size_of::<usize>());
     }
 
     #[test]

@@ -167,7 +167,7 @@ fn replaying_the_journal_rebuilds_the_same_state() {
         ID,
         escrow(),
         [0; 32],
-        fresh.identities.iter().filter_map(|(k, i)| i.public_key.map(|p| (k.to_string(), p))).collect(),
+        fresh.identities().filter_map(|(k, i)| i.public_key.map(|p| (k.to_string(), p))).collect(),
         ts("2005-08-19T09:00:00-04:00"),
     )
     .unwrap();

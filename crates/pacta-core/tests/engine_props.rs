@@ -434,7 +434,7 @@ fn materialize(state: &State, journal: &[Event], clock: &mut Timestamp, mv: &Mov
             (actor, kind)
         }
         Op::Dispute { who } => {
-            let everyone: Vec<String> = state.identities.keys().map(|n| n.to_string()).collect();
+            let everyone: Vec<String> = state.identities().map(|(n, _)| n.to_string()).collect();
             (resolve(who, &everyone, |_| false), CommandKind::Dispute { reason: "ownership of the escrowed funds".into() })
         }
         Op::CourtOrder { who, is_final, directions } => {

@@ -114,7 +114,7 @@ async fn fresh_tokens(state: &Arc<Shared>, id: &str) -> anyhow::Result<Vec<DemoT
     let now = state.clock.now().to_string();
     let mut rows = Vec::new();
     let mut tokens = Vec::new();
-    for identity in snapshot.state.identities.keys() {
+    for identity in snapshot.state.identities().map(|(name, _)| name) {
         let token = new_token();
         rows.push(TokenRow { sha256: sha256_hex(&token), agreement_id: id.into(), identity: identity.to_string(), created_at: now.clone() });
         tokens.push(DemoToken { agreement: id.into(), party: identity.to_string(), token });

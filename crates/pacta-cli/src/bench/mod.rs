@@ -72,7 +72,7 @@ pub fn check_signatures(offerings: &mut [workload::Offering], threads: usize) ->
 
 /// Every signer's public key: single parties' from the opened state, members' from their joins.
 fn signing_keys(offering: &workload::Offering) -> HashMap<String, [u8; 32]> {
-    let singles = offering.state.identities.iter().filter_map(|(name, identity)| Some((name.to_string(), identity.public_key?)));
+    let singles = offering.state.identities().filter_map(|(name, identity)| Some((name.to_string(), identity.public_key?)));
     let members = offering.commands.iter().filter_map(|c| match &c.kind {
         CommandKind::Join { member, public_key, .. } => Some((member.clone(), public_key.to_bytes())),
         _ => None,

@@ -145,7 +145,7 @@ fn build(state: &State, step: &Step, dir: &Path, seeds: &mut BTreeSet<String>) -
 /// The key an identity signs with now: its own demo key, or the one a successor or
 /// assignee was appointed with in this scenario.
 fn signing_key(state: &State, actor: &str, seeds: &BTreeSet<String>) -> SigningKey {
-    let registered = state.identities.get(actor).and_then(|i| i.public_key);
+    let registered = state.identity(actor).and_then(|i| i.public_key);
     std::iter::once(actor)
         .chain(seeds.iter().map(String::as_str))
         .map(demo_signing_key)

@@ -178,7 +178,7 @@ impl Txn<'_> {
         let directions: Vec<Direction> = legs
             .iter()
             .map(|leg| match &leg.to {
-                PartyRef::One(name) if self.state.identities.contains_key(name.as_str()) => Ok(Direction::Pay { amount: leg.amount, to: name.clone() }),
+                PartyRef::One(name) if self.state.knows(name.as_str()) => Ok(Direction::Pay { amount: leg.amount, to: name.clone() }),
                 other => Err(Rejection::new("unsupported", format!("cannot pay a single amount to {other:?}")).in_clause(context.clause())),
             })
             .collect::<Result<_, _>>()?;
@@ -210,7 +210,7 @@ impl Txn<'_> {
         }
         for direction in directions {
             if let Direction::Pay { to, .. } = direction {
-                if !self.state.identities.contains_key(to.as_str()) {
+                if !self.state.knows(to.as_str()) {
                     return Err(Rejection::new("unknown_party", format!("`{to}` is not a party to this agreement")).in_clause(context.clause()));
                 }
             }

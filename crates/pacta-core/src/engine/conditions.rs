@@ -108,7 +108,7 @@ impl State {
         let mut parts: Vec<String> = Vec::new();
         let mut roles: Vec<(&str, Vec<&str>)> = Vec::new();
         for signer in signers {
-            let role = self.identities.get(signer.as_str()).map_or("", |i| i.role.as_str());
+            let role = self.identity(signer.as_str()).map_or("", |i| i.role.as_str());
             if role == signer {
                 parts.push(signer.clone());
                 continue;

@@ -18,7 +18,7 @@ impl State {
     pub fn resolve(&self, reference: &PartyRef) -> Vec<String> {
         match reference {
             PartyRef::One(name) | PartyRef::Each(name) => self.identities_of(name),
-            PartyRef::Any => self.identities.keys().map(Name::to_string).collect(),
+            PartyRef::Any => self.identities().map(|(name, _)| name.to_string()).collect(),
         }
     }
 
@@ -32,7 +32,7 @@ impl State {
     /// a command's permission check must not cost more as a role grows.
     pub fn is_in(&self, set: &PartySet, identity: &str) -> bool {
         set.members.iter().any(|r| match r {
-            PartyRef::Any => self.identities.contains_key(identity),
+            PartyRef::Any => self.knows(identity),
             PartyRef::One(name) | PartyRef::Each(name) => self.party_includes(name, identity),
         })
     }
@@ -42,7 +42,7 @@ impl State {
         match self.agreement.party(party).map(|p| &p.kind) {
             Some(PartyKind::Single { .. }) => party == identity,
             Some(PartyKind::Group(members)) => members.iter().any(|m| m == identity),
-            Some(PartyKind::Many) => identity != party && self.identities.get(identity).is_some_and(|i| i.role == party),
+            Some(PartyKind::Many) => identity != party && self.identity(identity).is_some_and(|i| i.role == party),
             None => false,
         }
     }
@@ -53,7 +53,10 @@ impl State {
     /// A role with no members yet cannot satisfy an `each`: there is nobody to have done it.
     pub fn satisfies(&self, set: &PartySet, done: impl Fn(&str) -> bool, done_in_role: impl Fn(&str) -> usize) -> bool {
         let complete = |r: &PartyRef| match r {
-            PartyRef::Any => !self.identities.is_empty() && self.identities.keys().all(|m| done(m)),
+            PartyRef::Any => {
+                let mut known = self.identities().peekable();
+                known.peek().is_some() && known.all(|(m, _)| done(m))
+            },
             PartyRef::One(name) | PartyRef::Each(name) => match self.agreement.party(name).map(|p| &p.kind) {
                 Some(PartyKind::Single { .. }) => done(name),
                 Some(PartyKind::Group(members)) => !members.is_empty() && members.iter().all(|m| done(m)),
@@ -65,7 +68,7 @@ impl State {
             },
         };
         let started = |r: &PartyRef| match r {
-            PartyRef::Any => self.identities.keys().any(|m| done(m)),
+            PartyRef::Any => self.identities().any(|(m, _)| done(m)),
             PartyRef::One(name) | PartyRef::Each(name) => match self.agreement.party(name).map(|p| &p.kind) {
                 Some(PartyKind::Single { .. }) => done(name),
                 Some(PartyKind::Group(members)) => members.iter().any(|m| done(m)),
@@ -90,7 +93,7 @@ impl State {
 
     /// An identity's legal name (`Alpha Fund LP`), or the id itself for one the agreement does not know.
     pub fn describe_identity<'a>(&'a self, id: &'a str) -> &'a str {
-        self.identities.get(id).map_or(id, |identity| identity.legal_name.as_str())
+        self.identity(id).map_or(id, |identity| identity.legal_name.as_str())
     }
 }
 

@@ -147,8 +147,6 @@ pub struct State {
     /// 1 at opening; each executed amendment adds one.
     pub version: u32,
     pub last_at: Timestamp,
-    /// Behind an `Arc`, like the small maps below: a node's 16 slots then hold pointers, not identities.
-    pub identities: OrdMap<Name, Arc<Identity>>,
     /// Members of each `many` role, in the order they joined.
     pub members: SmallMap<Name, Arc<Vector<Name>>>,
     // Maps whose length the agreement's declarations bound are `SmallMap`s (see
@@ -158,7 +156,10 @@ pub struct State {
     pub counterparts: SmallMap<String, Arc<Counterparts>>,
     pub executed: SmallMap<String, Execution>,
     pub occurred: SmallMap<String, Timestamp>,
-    pub ledger: Ledger,
+    /// The money, and each party's identity: the ledger keeps one record per
+    /// party, so a member's identity and its money cost one map entry
+    /// (`identity`, `identities`, `knows` read them).
+    pub ledger: Ledger<Identity>,
     pub fired_rules: SmallMap<RuleKey, Timestamp>,
     /// Deadline actions a hold blocked, owed since the instant they fell due.
     pub owed: SmallMap<RuleKey, Timestamp>,
@@ -189,7 +190,6 @@ impl State {
             source_sha256,
             version: 1,
             last_at: at,
-            identities: OrdMap::new(),
             members: SmallMap::new(),
             deliveries: SmallMap::new(),
             counterparts: SmallMap::new(),
@@ -217,7 +217,7 @@ impl State {
                     let key = keys.iter().find(|(name, _)| name == &party.name).map(|(_, k)| *k);
                     let name = Name::from(&party.name);
                     let identity = Identity { role: name.clone(), legal_name: party.legal_name.clone(), public_key: key };
-                    state.identities.insert(name, Arc::new(identity));
+                    state.ledger.register(name, identity);
                 }
                 PartyKind::Many => {
                     state.members.insert(Name::from(&party.name), Arc::default());
@@ -255,9 +255,24 @@ impl State {
         }
     }
 
+    /// The identity of a party or member the agreement knows.
+    pub fn identity(&self, id: &str) -> Option<&Identity> {
+        self.ledger.about(id)
+    }
+
+    /// Every party and member the agreement knows, in name order.
+    pub fn identities(&self) -> impl Iterator<Item = (&Name, &Identity)> {
+        self.ledger.registered()
+    }
+
+    /// Whether `id` is a party or member the agreement knows.
+    pub fn knows(&self, id: &str) -> bool {
+        self.identity(id).is_some()
+    }
+
     /// The role of a member of a `many` role; `None` for single parties.
     pub fn member_role(&self, identity: &str) -> Option<Name> {
-        self.identities.get(identity).filter(|i| i.role != identity).map(|i| i.role.clone())
+        self.identity(identity).filter(|i| i.role != identity).map(|i| i.role.clone())
     }
 
     /// Which clause closed `account`, and when; `None` while it is open.
@@ -267,7 +282,7 @@ impl State {
 
     /// The shared name of a known party or member; a new one for anyone else.
     pub fn name(&self, identity: &str) -> Name {
-        Name::shared_or_new(self.identities.get_key_value(identity).map(|(name, _)| name), identity)
+        Name::shared_or_new(self.ledger.party_name(identity), identity)
     }
 
     fn bump_id(&mut self, id: u64) {
@@ -307,7 +322,8 @@ pub fn evolve(state: &mut State, event: &Event) {
             let (role, member) = (role.clone(), Name::from(member));
             Arc::make_mut(members).push_back(member.clone());
             let identity = Identity { role, legal_name: legal_name.clone(), public_key: Some(*public_key) };
-            assert!(state.identities.insert(member, Arc::new(identity)).is_none(), "member ids are unique");
+            assert!(!state.knows(&member), "member ids are unique");
+            state.ledger.register(member, identity);
         }
         EventKind::Posted(posting) => {
             state.ledger.apply(posting);
@@ -382,7 +398,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventKind::SuccessorAppointed { role, legal_name, public_key, .. } => {
             let role = state.name(role);
             let identity = Identity { role: role.clone(), legal_name: legal_name.clone(), public_key: Some(*public_key) };
-            state.identities.insert(role, Arc::new(identity));
+            state.ledger.register(role, identity);
             state.resigned = None;
         }
         EventKind::Amended { version, source_sha256, agreement } => {
@@ -395,7 +411,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             state.track_declarations();
         }
         EventKind::Assigned { assignor, assignee_legal_name, public_key } => {
-            let identity = Arc::make_mut(state.identities.get_mut(assignor.as_str()).expect("assignor is a party"));
+            let identity = state.ledger.about_mut(assignor.as_str()).expect("assignor is a party");
             identity.legal_name = assignee_legal_name.clone();
             identity.public_key = Some(*public_key);
         }

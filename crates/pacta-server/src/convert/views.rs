@@ -54,7 +54,7 @@ pub fn summary(snapshot: &Snapshot) -> AgreementSummary {
 pub fn detail(snapshot: &Snapshot, you: Caller) -> AgreementDetail {
     let state = &snapshot.state;
     let agreement = &state.agreement;
-    let has_key = |id: &str| state.identities.get(id).and_then(|i| i.public_key).is_some();
+    let has_key = |id: &str| state.identity(id).and_then(|i| i.public_key).is_some();
     let member = |id: &String| MemberView { id: id.clone(), legal_name: state.describe_identity(id).to_string(), has_key: has_key(id) };
     let parties = agreement
         .parties
@@ -65,7 +65,7 @@ pub fn detail(snapshot: &Snapshot, you: Caller) -> AgreementDetail {
                 PartyKind::Many => ("many", false, state.identities_of(&p.name).iter().map(member).collect()),
                 PartyKind::Group(names) => ("group", false, names.iter().map(member).collect()),
             };
-            let legal_name = state.identities.get(p.name.as_str()).map_or_else(|| p.legal_name.clone(), |i| i.legal_name.clone());
+            let legal_name = state.identity(p.name.as_str()).map_or_else(|| p.legal_name.clone(), |i| i.legal_name.clone());
             PartyView { name: p.name.clone(), legal_name, kind: kind.to_string(), escrow_agent, has_key: has_key(&p.name), members }
         })
         .collect();

@@ -76,7 +76,7 @@ pub async fn show(State(state): State<AppState>, principal: Principal, Path(id):
     let snapshot = visible(&state, &principal, &id).await?;
     let you = match &principal {
         Principal::Admin => Caller { identity: "admin".into(), acts_as: snapshot.state.agreement.escrow_agent().map(|a| a.name.clone()) },
-        Principal::Party { identity, .. } => Caller { identity: identity.clone(), acts_as: snapshot.state.identities.get(identity.as_str()).map(|i| i.role.to_string()) },
+        Principal::Party { identity, .. } => Caller { identity: identity.clone(), acts_as: snapshot.state.identity(identity.as_str()).map(|i| i.role.to_string()) },
     };
     Ok(Json(views::detail(&snapshot, you)))
 }
@@ -97,7 +97,7 @@ pub async fn issue_token(State(state): State<AppState>, principal: Principal, Pa
             return Err(ApiError::forbidden("only the admin or the escrow agent issues tokens"));
         }
         let request: TokenRequest = parse(&raw)?;
-        if !snapshot.state.identities.contains_key(request.party.as_str()) {
+        if !snapshot.state.knows(request.party.as_str()) {
             return Err(ApiError::invalid("unknown_party", "party", format!("`{}` is not a party or member of `{id}`", request.party)));
         }
         let token = new_token();

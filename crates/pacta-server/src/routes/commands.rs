@@ -78,7 +78,7 @@ async fn check_signature(snapshot: Arc<Snapshot>, actor: &str, kind: CommandKind
     let CommandKind::Sign { instrument, terms, signature, check: None } = kind else {
         return Ok(kind);
     };
-    let Some(public_key) = snapshot.state.identities.get(actor).and_then(|i| i.public_key) else {
+    let Some(public_key) = snapshot.state.identity(actor).and_then(|i| i.public_key) else {
         return Ok(CommandKind::Sign { instrument, terms, signature, check: None });
     };
     let actor = actor.to_string();
@@ -153,7 +153,7 @@ fn payload(snapshot: &Snapshot, principal: &Principal, instrument: &str, signer:
         (None, Principal::Party { identity, .. }) => identity.clone(),
         (None, Principal::Admin) => principal.actor(state)?,
     };
-    if !state.identities.contains_key(signer.as_str()) {
+    if !state.knows(signer.as_str()) {
         return Err(ApiError::invalid("unknown_party", "signer", format!("`{signer}` is not a party to `{}`", state.id)));
     }
     let digest = terms.digest();

@@ -23,7 +23,7 @@ pub fn join(txn: &mut Txn<'_>, actor: &str, role: &str, member: &str, legal_name
     if !is_identifier(member) {
         return Err(Rejection::new("invalid_name", format!("member id `{member}` must be lowercase letters, digits and `_`, starting with a letter")));
     }
-    if txn.state.identities.contains_key(member) || agreement.party(member).is_some() {
+    if txn.state.knows(member) || agreement.party(member).is_some() {
         return Err(Rejection::new("duplicate", format!("`{member}` is already a party or member")));
     }
     if legal_name.trim().is_empty() {

@@ -25,7 +25,7 @@ pub fn apply(txn: &mut Txn<'_>, command: &Command) -> Outcome {
             return Err(Rejection::new("terminated", message).in_clause(clause));
         }
     }
-    if command.kind != CommandKind::Tick && !txn.state.identities.contains_key(command.actor.as_str()) {
+    if command.kind != CommandKind::Tick && !txn.state.knows(command.actor.as_str()) {
         return Err(Rejection::new("unknown_party", format!("`{}` is not a party to this agreement", command.actor)));
     }
     let actor = command.actor.as_str();

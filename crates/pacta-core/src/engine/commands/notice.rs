@@ -6,7 +6,7 @@ use crate::engine::event::EventKind;
 use crate::engine::txn::{Outcome, Rejection, Txn};
 
 pub fn send(txn: &mut Txn<'_>, actor: &str, to: &str, method: &str, subject: &str) -> Outcome {
-    if !txn.state.identities.contains_key(to) {
+    if !txn.state.knows(to) {
         return Err(Rejection::new("unknown_party", format!("`{to}` is not a party to this agreement")));
     }
     let methods: Vec<(String, NoticeGiven)> = txn

@@ -125,7 +125,7 @@ fn check_signable(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, s
 /// Uses the earlier check if it covers exactly this scope, key and signature;
 /// otherwise verifies here.
 fn verify(txn: &Txn<'_>, actor: &str, instrument: &str, terms: &Terms, signature: &[u8; 64], check: Option<&SignatureCheck>) -> Outcome {
-    let Some(public_key) = txn.state.identities.get(actor).and_then(|i| i.public_key) else {
+    let Some(public_key) = txn.state.identity(actor).and_then(|i| i.public_key) else {
         return Err(Rejection::new("no_key", format!("`{actor}` has no registered public key, so cannot sign")));
     };
     let scope = ConsentScope { agreement_id: &txn.state.id, version: txn.state.version, instrument, signer: actor, terms };
