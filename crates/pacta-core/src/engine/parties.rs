@@ -56,7 +56,7 @@ impl State {
             PartyRef::Any => {
                 let mut known = self.identities().peekable();
                 known.peek().is_some() && known.all(|(m, _)| done(m))
-            },
+            }
             PartyRef::One(name) | PartyRef::Each(name) => match self.agreement.party(name).map(|p| &p.kind) {
                 Some(PartyKind::Single { .. }) => done(name),
                 Some(PartyKind::Group(members)) => !members.is_empty() && members.iter().all(|m| done(m)),
