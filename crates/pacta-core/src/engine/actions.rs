@@ -28,6 +28,9 @@ pub struct ActionContext {
     pub dispute: Option<u64>,
     /// Directions of a settlement or court order, which decide over any owed rule.
     pub directed: bool,
+    /// When the action runs as owed, the instant it fell due: owed actions that
+    /// fell due after it wait for it, not it for them.
+    pub owed_since: Option<jiff::Timestamp>,
 }
 
 impl ActionContext {
@@ -40,7 +43,7 @@ impl ActionContext {
     /// A context whose cause was written before (the agreement keeps a deadline's words).
     pub fn with_cause(clause: &Clause, cause: Cause) -> ActionContext {
         debug_assert!(*cause.clause == *clause.number && *cause.clause_title == *clause.title, "a cause written for this clause");
-        ActionContext { cause, rule: None, anchor_day: None, dispute: None, directed: false }
+        ActionContext { cause, rule: None, anchor_day: None, dispute: None, directed: false, owed_since: None }
     }
 
     pub fn clause(&self) -> &str {
@@ -122,12 +125,18 @@ impl Txn<'_> {
 
     /// A deadline action that a hold blocked is still owed: until it runs, no other
     /// rule may pay from that account. Only the settlement or court order that
-    /// lifts the hold (`directed`) may dispose of the funds first.
+    /// lifts the hold (`directed`) may dispose of the funds first. Owed actions
+    /// themselves run in the order they fell due, so one waits only for those
+    /// that fell due before it.
     fn check_not_owed(&self, context: &ActionContext, account: &str) -> Outcome {
         if context.directed {
             return Ok(());
         }
-        let owed = self.state.owed.iter().find(|(rule, _)| Some(*rule) != context.rule.as_ref() && self.state.rule_accounts(rule).iter().any(|a| a == account));
+        let before_this = |rule: &RuleKey, since: &jiff::Timestamp| match context.owed_since {
+            Some(own) => (*since, Some(rule)) < (own, context.rule.as_ref()),
+            None => Some(rule) != context.rule.as_ref(),
+        };
+        let owed = self.state.owed.iter().find(|(rule, since)| before_this(rule, since) && self.state.rule_accounts(rule).iter().any(|a| a == account));
         match owed {
             Some((rule, since)) => {
                 let title = self.state.clause_title(&rule.clause);

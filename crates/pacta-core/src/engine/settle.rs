@@ -48,13 +48,8 @@ impl Txn<'_> {
     }
 
     fn mark_met_deadlines(&mut self) -> bool {
-        let met: Vec<u64> = self
-            .state
-            .deadlines
-            .values()
-            .filter(|d| d.status == DeadlineStatus::Pending && self.deadline_is_met(&d.purpose))
-            .map(|d| d.id)
-            .collect();
+        let met: Vec<u64> =
+            self.state.deadlines.values().filter(|d| d.status == DeadlineStatus::Pending && self.deadline_is_met(&d.purpose)).map(|d| d.id).collect();
         for &id in &met {
             let due = self.state.deadlines[&id].deadline.due;
             assert!(self.at < due, "a deadline due by now would have fired before this command");
@@ -158,7 +153,8 @@ impl Txn<'_> {
                     (Err(rejection), Mode::Strict) => return Err(rejection),
                     (Err(rejection), Mode::Lenient) => {
                         self.emit(EventKind::RuleFired { rule: key.clone() });
-                        let blocked = EventKind::ActionBlocked { clause: clause.number.clone(), rule: Some(key.clone()), owed: false, reason: rejection.message };
+                        let blocked =
+                            EventKind::ActionBlocked { clause: clause.number.clone(), rule: Some(key.clone()), owed: false, reason: rejection.message };
                         self.emit(blocked);
                     }
                 }
@@ -170,16 +166,19 @@ impl Txn<'_> {
 }
 
 impl Txn<'_> {
-    /// Runs each owed action whose accounts are no longer held. One that still
-    /// cannot act (the settlement left nothing) is recorded as blocked for good.
+    /// Runs each owed action whose accounts are no longer held, in the order they
+    /// fell due (then by rule), so the first to fall due is the first carried out.
+    /// One that still cannot act (the settlement or an earlier owed action left
+    /// nothing) is recorded as blocked for good.
     fn run_owed_actions(&mut self) -> bool {
-        let ready: Vec<(RuleKey, jiff::Timestamp)> = self
+        let mut ready: Vec<(RuleKey, jiff::Timestamp)> = self
             .state
             .owed
             .iter()
             .filter(|(rule, _)| self.state.rule_accounts(rule).iter().all(|a| self.state.ledger.pending_hold(a).is_none()))
             .map(|(rule, since)| (rule.clone(), *since))
             .collect();
+        ready.sort_by(|(a, a_since), (b, b_since)| (a_since, a).cmp(&(b_since, b)));
         for (rule, since) in &ready {
             self.emit(EventKind::OwedActionRan { rule: rule.clone() });
             let agreement = Arc::clone(&self.state.agreement);
@@ -188,6 +187,7 @@ impl Txn<'_> {
             let because = format!("fell due on {} while the funds were held; carried out once the hold was lifted", self.state.local_day(*since));
             let mut context = ActionContext::new(clause, because, Vec::new());
             context.rule = Some(rule.clone());
+            context.owed_since = Some(*since);
             if let Err(rejection) = self.run_rule(&context, actions) {
                 let blocked = EventKind::ActionBlocked { clause: rule.clause.clone(), rule: Some(rule.clone()), owed: false, reason: rejection.message };
                 self.emit(blocked);
