@@ -133,7 +133,10 @@ impl Txn<'_> {
             return Ok(());
         }
         let before_this = |rule: &RuleKey, since: &jiff::Timestamp| match context.owed_since {
-            Some(own) => (*since, Some(rule)) < (own, context.rule.as_ref()),
+            Some(own) => match &context.rule {
+                Some(own_rule) => self.state.owed_order(rule, *since) < self.state.owed_order(own_rule, own),
+                None => *since < own,
+            },
             None => Some(rule) != context.rule.as_ref(),
         };
         let owed = self.state.owed.iter().find(|(rule, since)| before_this(rule, since) && self.state.rule_accounts(rule).iter().any(|a| a == account));

@@ -171,14 +171,21 @@ impl Txn<'_> {
     /// One that still cannot act (the settlement or an earlier owed action left
     /// nothing) is recorded as blocked for good.
     fn run_owed_actions(&mut self) -> bool {
-        let mut ready: Vec<(RuleKey, jiff::Timestamp)> = self
-            .state
-            .owed
-            .iter()
-            .filter(|(rule, _)| self.state.rule_accounts(rule).iter().all(|a| self.state.ledger.pending_hold(a).is_none()))
-            .map(|(rule, since)| (rule.clone(), *since))
-            .collect();
-        ready.sort_by(|(a, a_since), (b, b_since)| (a_since, a).cmp(&(b_since, b)));
+        let mut owed: Vec<(RuleKey, jiff::Timestamp)> = self.state.owed.iter().map(|(rule, since)| (rule.clone(), *since)).collect();
+        owed.sort_by_key(|(rule, since)| self.state.owed_order(rule, *since));
+        // An owed action that shares an account with an earlier one still held
+        // waits for it (stays owed) rather than being refused for good.
+        let mut waiting: Vec<String> = Vec::new();
+        let mut ready: Vec<(RuleKey, jiff::Timestamp)> = Vec::new();
+        for (rule, since) in owed {
+            let accounts = self.state.rule_accounts(&rule);
+            let free = accounts.iter().all(|a| self.state.ledger.pending_hold(a).is_none() && !waiting.contains(a));
+            if free {
+                ready.push((rule, since));
+            } else {
+                waiting.extend(accounts);
+            }
+        }
         for (rule, since) in &ready {
             self.emit(EventKind::OwedActionRan { rule: rule.clone() });
             let agreement = Arc::clone(&self.state.agreement);
@@ -198,6 +205,15 @@ impl Txn<'_> {
 }
 
 impl super::state::State {
+    /// Where an owed action stands among the owed: the instant it fell due, then
+    /// the id of the deadline that fired it (deadlines due at one instant fire in id order).
+    pub fn owed_order(&self, rule: &RuleKey, since: jiff::Timestamp) -> (jiff::Timestamp, u64) {
+        let fired = self.deadlines.values().find(|d| {
+            d.deadline.due == since && d.status == DeadlineStatus::Fired && matches!(&d.purpose, DeadlinePurpose::Unless(key) if key == rule)
+        });
+        (since, fired.map_or(u64::MAX, |d| d.id))
+    }
+
     /// The custody accounts a rule's actions pay from.
     pub fn rule_accounts(&self, key: &RuleKey) -> Vec<String> {
         let actions = match self.rule(key) {

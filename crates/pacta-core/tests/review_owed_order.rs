@@ -1,0 +1,174 @@
+//! Review tests for the owed-order change (040ddcf).
+
+mod common;
+
+use common::*;
+use pacta_core::agreement::{Action, Anchor, Condition, PayAmount, PayLeg, PartyRef, Rule};
+use pacta_core::calendar::Period;
+use pacta_core::consent::{Direction, Terms};
+use pacta_core::engine::{self, CommandKind, EventKind};
+use pacta_core::ledger::LedgerAccount;
+
+fn outside(state: &pacta_core::engine::State, party: &str) -> String {
+    state.ledger.balance(&LedgerAccount::outside(party)).display(pacta_core::money::Currency::USD)
+}
+
+fn settle_with_company_share(state: &mut pacta_core::engine::State) -> Vec<pacta_core::engine::Event> {
+    let mut settled = Vec::new();
+    for signer in ["company", "alpha", "beta", "gamma"] {
+        let directions = vec![Direction::Pay { amount: PayAmount::Fixed(usd("60,000.00")), to: "company".into() }];
+        let kind = signed(state, signer, "settlement", Terms::Directions(directions));
+        settled.extend(ok(state, cmd("2005-09-20T10:00:00-04:00", signer, kind)).events().cloned());
+    }
+    settled
+}
+
+/// Like `owed_refunds_run_in_the_order_they_fell_due`, but the later clause's
+/// number sorts *before* §1.7 as text ("1.10" < "1.7"), so the order of
+/// `state.owed` (by RuleKey) disagrees with the order they fell due. This pins
+/// the sort in `run_owed_actions`: without it, §1.10 runs first and is refused
+/// for good as owed to §1.7 (a different reason), though the money ends the same.
+#[test]
+fn owed_order_is_by_instant_even_when_clause_numbers_sort_the_other_way() {
+    let mut agreement = escrow();
+    agreement.clauses.push(clause(
+        "1.10",
+        "Late return",
+        vec![Rule::Unless {
+            condition: Condition::Received("closing_documents".into()),
+            period: Period::business_days(15),
+            anchor: Anchor::Dated,
+            actions: vec![Action::Refund { account: "escrow".into() }],
+        }],
+    ));
+    let mut state = funded(agreement);
+    ok(&mut state, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
+    ok(&mut state, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
+    let settled = settle_with_company_share(&mut state);
+    let ran: Vec<&str> = settled
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::OwedActionRan { rule } => Some(rule.clause.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ran, ["1.7", "1.10"], "the one that fell due first runs first");
+    let blocked: Vec<(&str, &str)> = settled
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ActionBlocked { clause, reason, .. } => Some((clause.as_str(), reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(blocked.len(), 1, "{blocked:?}");
+    assert_eq!(blocked[0].0, "1.10");
+    assert!(blocked[0].1.contains("already paid out under §1.7"), "{blocked:?}");
+}
+
+/// Two deadlines that fall due at the same instant fire in the agreement's
+/// order (deadline ids): without a dispute, §1.7's refund runs and §1.10's
+/// payment to the company finds the account closed. Under a hold both are owed
+/// *since the same instant*, and the tie is broken by `RuleKey` (clause number
+/// as text), where "1.10" < "1.7": the hold changes who gets the money.
+#[test]
+fn owed_actions_due_at_the_same_instant_run_in_the_order_they_would_have_fired() {
+    let with_late_payout = || {
+        let mut agreement = escrow();
+        agreement.clauses.push(clause(
+            "1.10",
+            "Payout to the company",
+            vec![Rule::Unless {
+                condition: Condition::Received("closing_documents".into()),
+                period: Period::business_days(10),
+                anchor: Anchor::Dated,
+                actions: vec![Action::Pay { from: "escrow".into(), legs: vec![PayLeg { amount: PayAmount::Rest, to: PartyRef::One("company".into()) }] }],
+            }],
+        ));
+        agreement
+    };
+
+    // No hold: §1.7 fires first (same instant, declared first) and refunds.
+    let mut free = funded(with_late_payout());
+    ok(&mut free, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
+    assert_eq!(outside(&free, "company"), "0.00", "without a hold the refund wins the tie");
+
+    // Under a hold: both owed since the same instant; on the lift the same rule should win.
+    let mut held = funded(with_late_payout());
+    ok(&mut held, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
+    ok(&mut held, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
+    let settled = settle_with_company_share(&mut held);
+    let paid: Vec<&str> = engine::postings(&settled)
+        .filter(|p| matches!(&p.credit, LedgerAccount::Outside { .. }))
+        .map(|p| &*p.cause.clause)
+        .filter(|c| *c != "2.14")
+        .collect();
+    assert_eq!(outside(&held, "company"), "60,000.00", "the settlement's share only; then §1.7 refunds the rest, as without the hold (paid: {paid:?})");
+}
+
+/// An owed action that must wait for an earlier owed one does not wait: in
+/// `run_owed_actions` it is refused (`owed_to_earlier_rule`) and recorded as
+/// blocked for good. Here §1.7 (due first) pays a fixed fee from `escrow` and
+/// refunds `fees`; §1.8 (due later) refunds `escrow`. A court order lifts the
+/// hold on `escrow` only; §1.8 is then "ready" but must wait for §1.7, whose
+/// `fees` is still held, and is dropped. When `fees` is released §1.7 runs, and
+/// what it leaves in `escrow` is owed to nobody: §1.8 never refunds it.
+#[test]
+fn an_owed_action_waiting_for_an_earlier_one_stays_owed() {
+    use pacta_core::agreement::{Account, HoldRelease, Permission, PartySet, SetMode, Trigger};
+    let mut agreement = escrow();
+    agreement.accounts.push(Account { name: "fees".into(), title: None, held_by: "agent".into(), limit: None });
+    agreement.clauses.retain(|c| c.number != "1.7" && c.number != "2.14");
+    agreement.clauses.push(clause(
+        "1.1a",
+        "Fees account",
+        vec![Rule::May { who: PartySet { mode: SetMode::AllOf, members: vec![PartyRef::Each("purchaser".into())] }, act: Permission::Deposit { account: "fees".into() } }],
+    ));
+    agreement.clauses.push(clause(
+        "1.7",
+        "Fee and return of fees",
+        vec![Rule::Unless {
+            condition: Condition::Received("nir_waiver".into()),
+            period: Period::business_days(10),
+            anchor: Anchor::Dated,
+            actions: vec![
+                Action::Pay { from: "escrow".into(), legs: vec![PayLeg { amount: PayAmount::Fixed(usd("100,000.00")), to: PartyRef::One("company".into()) }] },
+                Action::Refund { account: "fees".into() },
+            ],
+        }],
+    ));
+    agreement.clauses.push(clause(
+        "1.8",
+        "Return of the rest",
+        vec![Rule::Unless {
+            condition: Condition::Received("closing_documents".into()),
+            period: Period::business_days(15),
+            anchor: Anchor::Dated,
+            actions: vec![Action::Refund { account: "escrow".into() }],
+        }],
+    ));
+    let until = vec![HoldRelease::Signed("settlement".into()), HoldRelease::CourtOrder];
+    agreement.clauses.push(clause(
+        "2.14",
+        "Disputes",
+        vec![Rule::On {
+            trigger: Trigger::Dispute { by: PartySet { mode: SetMode::AllOf, members: vec![PartyRef::Any] } },
+            actions: vec![Action::Hold { account: "escrow".into(), until: until.clone() }, Action::Hold { account: "fees".into(), until }],
+        }],
+    ));
+    let mut state = funded(agreement);
+    ok(&mut state, cmd("2005-08-19T12:00:00-04:00", "alpha", CommandKind::Deposit { account: "fees".into(), amount: usd("1,000.00") }));
+    ok(&mut state, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
+    ok(&mut state, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
+    assert_eq!(state.owed.len(), 2, "both owed");
+    let order = |account: &str| CommandKind::CourtOrder {
+        court: "New York County".into(),
+        account: account.into(),
+        order_sha256: [9; 32],
+        is_final: true,
+        directions: vec![Direction::Pay { amount: PayAmount::Fixed(usd("1.00")), to: "company".into() }],
+    };
+    ok(&mut state, cmd("2005-09-20T10:00:00-04:00", "agent", order("escrow")));
+    assert_eq!(state.owed.len(), 2, "§1.8 must wait for §1.7 (whose `fees` is still held), not be dropped: owed = {:?}", state.owed);
+    ok(&mut state, cmd("2005-09-21T10:00:00-04:00", "agent", order("fees")));
+    assert!(state.ledger.custody_total("escrow").is_zero(), "§1.7 pays its fee, then §1.8 refunds the rest; left: {:?}", state.ledger.custody_total("escrow"));
+}
