@@ -160,8 +160,9 @@ fn dispute_holds_the_funds_until_a_final_court_order() {
 
 /// Two refund deadlines fall due while a dispute holds the escrow, and both
 /// actions are owed. When the settlement lifts the hold, the one that fell due
-/// first is carried out, whatever the order of the clauses' numbers; the other
-/// then finds the account paid out.
+/// first is carried out; the other then finds the account paid out. (Before,
+/// the later one ran and the first was refused as owed to it; engine_owed.rs
+/// has the cases where clause numbers and due instants disagree.)
 #[test]
 fn owed_refunds_run_in_the_order_they_fell_due() {
     use pacta_core::agreement::{Action, Anchor, Condition, PayAmount, Rule};
@@ -170,7 +171,7 @@ fn owed_refunds_run_in_the_order_they_fell_due() {
     use pacta_core::engine::EventKind;
 
     let mut agreement = escrow();
-    // Sorts after §1.7 but falls due later: the end of 2005-09-12, 15 business days after 2005-08-19.
+    // Falls due after §1.7: the end of 2005-09-12, 15 business days after 2005-08-19.
     agreement.clauses.push(clause(
         "1.8",
         "Late return",

@@ -126,8 +126,8 @@ impl Txn<'_> {
     /// A deadline action that a hold blocked is still owed: until it runs, no other
     /// rule may pay from that account. Only the settlement or court order that
     /// lifts the hold (`directed`) may dispose of the funds first. Owed actions
-    /// themselves run in the order they fell due, so one waits only for those
-    /// that fell due before it.
+    /// themselves run in the order they would have run without the hold
+    /// (`State::owed_order`), so one waits only for those before it.
     fn check_not_owed(&self, context: &ActionContext, account: &str) -> Outcome {
         if context.directed {
             return Ok(());

@@ -167,9 +167,10 @@ impl Txn<'_> {
 
 impl Txn<'_> {
     /// Runs each owed action whose accounts are no longer held, in the order they
-    /// fell due (then by rule), so the first to fall due is the first carried out.
-    /// One that still cannot act (the settlement or an earlier owed action left
-    /// nothing) is recorded as blocked for good.
+    /// would have run without the hold (`State::owed_order`: the instant each fell
+    /// due, then its deadline's id), so the first to fall due is the first carried
+    /// out. One that still cannot act (the settlement or an earlier owed action
+    /// left nothing) is recorded as blocked for good.
     fn run_owed_actions(&mut self) -> bool {
         let mut owed: Vec<(RuleKey, jiff::Timestamp)> = self.state.owed.iter().map(|(rule, since)| (rule.clone(), *since)).collect();
         owed.sort_by_key(|(rule, since)| self.state.owed_order(rule, *since));
@@ -208,9 +209,10 @@ impl super::state::State {
     /// Where an owed action stands among the owed: the instant it fell due, then
     /// the id of the deadline that fired it (deadlines due at one instant fire in id order).
     pub fn owed_order(&self, rule: &RuleKey, since: jiff::Timestamp) -> (jiff::Timestamp, u64) {
-        let fired = self.deadlines.values().find(|d| {
-            d.deadline.due == since && d.status == DeadlineStatus::Fired && matches!(&d.purpose, DeadlinePurpose::Unless(key) if key == rule)
-        });
+        let fired = self
+            .deadlines
+            .values()
+            .find(|d| d.deadline.due == since && d.status == DeadlineStatus::Fired && matches!(&d.purpose, DeadlinePurpose::Unless(key) if key == rule));
         (since, fired.map_or(u64::MAX, |d| d.id))
     }
 

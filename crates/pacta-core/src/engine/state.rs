@@ -21,7 +21,9 @@ use crate::small_map::SmallMap;
 pub struct Identity {
     /// The party name in the agreement this identity acts as (`purchaser` for a member).
     pub role: Name,
-    pub legal_name: String,
+    /// Shared text, like a name: a release changes every depositor's ledger
+    /// record, and copying a shared record on write then copies a pointer, not the text.
+    pub legal_name: Name,
     pub public_key: Option<[u8; 32]>,
 }
 
@@ -216,7 +218,7 @@ impl State {
                 PartyKind::Single { .. } => {
                     let key = keys.iter().find(|(name, _)| name == &party.name).map(|(_, k)| *k);
                     let name = Name::from(&party.name);
-                    let identity = Identity { role: name.clone(), legal_name: party.legal_name.clone(), public_key: key };
+                    let identity = Identity { role: name.clone(), legal_name: Name::from(&party.legal_name), public_key: key };
                     state.ledger.register(name, identity);
                 }
                 PartyKind::Many => {
@@ -321,7 +323,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             let (role, members) = state.members.get_key_value_mut(role.as_str()).expect("inserted above");
             let (role, member) = (role.clone(), Name::from(member));
             Arc::make_mut(members).push_back(member.clone());
-            let identity = Identity { role, legal_name: legal_name.clone(), public_key: Some(*public_key) };
+            let identity = Identity { role, legal_name: Name::from(legal_name), public_key: Some(*public_key) };
             assert!(!state.knows(&member), "member ids are unique");
             state.ledger.register(member, identity);
         }
@@ -397,7 +399,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventKind::Resigned { .. } => state.resigned = Some(at),
         EventKind::SuccessorAppointed { role, legal_name, public_key, .. } => {
             let role = state.name(role);
-            let identity = Identity { role: role.clone(), legal_name: legal_name.clone(), public_key: Some(*public_key) };
+            let identity = Identity { role: role.clone(), legal_name: Name::from(legal_name), public_key: Some(*public_key) };
             state.ledger.register(role, identity);
             state.resigned = None;
         }
@@ -412,7 +414,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         EventKind::Assigned { assignor, assignee_legal_name, public_key } => {
             let identity = state.ledger.about_mut(assignor.as_str()).expect("assignor is a party");
-            identity.legal_name = assignee_legal_name.clone();
+            identity.legal_name = Name::from(assignee_legal_name);
             identity.public_key = Some(*public_key);
         }
         EventKind::Occurred { event } => {

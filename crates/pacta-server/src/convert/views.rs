@@ -65,7 +65,7 @@ pub fn detail(snapshot: &Snapshot, you: Caller) -> AgreementDetail {
                 PartyKind::Many => ("many", false, state.identities_of(&p.name).iter().map(member).collect()),
                 PartyKind::Group(names) => ("group", false, names.iter().map(member).collect()),
             };
-            let legal_name = state.identity(p.name.as_str()).map_or_else(|| p.legal_name.clone(), |i| i.legal_name.clone());
+            let legal_name = state.identity(p.name.as_str()).map_or_else(|| p.legal_name.clone(), |i| i.legal_name.to_string());
             PartyView { name: p.name.clone(), legal_name, kind: kind.to_string(), escrow_agent, has_key: has_key(&p.name), members }
         })
         .collect();
@@ -146,7 +146,11 @@ pub fn balances(state: &State) -> BalancesView {
             account: a.name.clone(),
             held_by: a.held_by.clone(),
             total: money(state, state.ledger.custody_total(&a.name)),
-            parts: state.ledger.custody_parts(&a.name).map(|(d, m)| CustodyPart { depositor: d.depositor().map(Name::to_string), balance: money(state, m) }).collect(),
+            parts: state
+                .ledger
+                .custody_parts(&a.name)
+                .map(|(d, m)| CustodyPart { depositor: d.depositor().map(Name::to_string), balance: money(state, m) })
+                .collect(),
         })
         .collect();
     let mut parties = Vec::new();

@@ -1,9 +1,11 @@
-//! Review tests for the owed-order change (040ddcf).
+//! Deadline actions a dispute's hold blocked (owed): when the hold lifts they run
+//! in the order they would have run without it, and one waits for an earlier one
+//! that is still held rather than being dropped.
 
 mod common;
 
 use common::*;
-use pacta_core::agreement::{Action, Anchor, Condition, PayAmount, PayLeg, PartyRef, Rule};
+use pacta_core::agreement::{Action, Anchor, Condition, PartyRef, PayAmount, PayLeg, Rule};
 use pacta_core::calendar::Period;
 use pacta_core::consent::{Direction, Terms};
 use pacta_core::engine::{self, CommandKind, EventKind};
@@ -23,11 +25,10 @@ fn settle_with_company_share(state: &mut pacta_core::engine::State) -> Vec<pacta
     settled
 }
 
-/// Like `owed_refunds_run_in_the_order_they_fell_due`, but the later clause's
-/// number sorts *before* §1.7 as text ("1.10" < "1.7"), so the order of
-/// `state.owed` (by RuleKey) disagrees with the order they fell due. This pins
-/// the sort in `run_owed_actions`: without it, §1.10 runs first and is refused
-/// for good as owed to §1.7 (a different reason), though the money ends the same.
+/// Like `owed_refunds_run_in_the_order_they_fell_due` (engine_escrow.rs), but the
+/// later clause's number sorts *before* §1.7 as text ("1.10" < "1.7"), so the
+/// order of `state.owed` (by `RuleKey`) disagrees with the order they fell due:
+/// the one that fell due first still runs first.
 #[test]
 fn owed_order_is_by_instant_even_when_clause_numbers_sort_the_other_way() {
     let mut agreement = escrow();
@@ -68,8 +69,9 @@ fn owed_order_is_by_instant_even_when_clause_numbers_sort_the_other_way() {
 /// Two deadlines that fall due at the same instant fire in the agreement's
 /// order (deadline ids): without a dispute, §1.7's refund runs and §1.10's
 /// payment to the company finds the account closed. Under a hold both are owed
-/// *since the same instant*, and the tie is broken by `RuleKey` (clause number
-/// as text), where "1.10" < "1.7": the hold changes who gets the money.
+/// since the same instant; the tie is broken as they would have fired (by
+/// deadline id, not by clause number as text, where "1.10" < "1.7"), so the
+/// hold does not change who gets the money.
 #[test]
 fn owed_actions_due_at_the_same_instant_run_in_the_order_they_would_have_fired() {
     let with_late_payout = || {
@@ -97,31 +99,31 @@ fn owed_actions_due_at_the_same_instant_run_in_the_order_they_would_have_fired()
     ok(&mut held, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
     ok(&mut held, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
     let settled = settle_with_company_share(&mut held);
-    let paid: Vec<&str> = engine::postings(&settled)
-        .filter(|p| matches!(&p.credit, LedgerAccount::Outside { .. }))
-        .map(|p| &*p.cause.clause)
-        .filter(|c| *c != "2.14")
-        .collect();
+    let paid: Vec<&str> =
+        engine::postings(&settled).filter(|p| matches!(&p.credit, LedgerAccount::Outside { .. })).map(|p| &*p.cause.clause).filter(|c| *c != "2.14").collect();
     assert_eq!(outside(&held, "company"), "60,000.00", "the settlement's share only; then §1.7 refunds the rest, as without the hold (paid: {paid:?})");
 }
 
-/// An owed action that must wait for an earlier owed one does not wait: in
-/// `run_owed_actions` it is refused (`owed_to_earlier_rule`) and recorded as
-/// blocked for good. Here §1.7 (due first) pays a fixed fee from `escrow` and
-/// refunds `fees`; §1.8 (due later) refunds `escrow`. A court order lifts the
-/// hold on `escrow` only; §1.8 is then "ready" but must wait for §1.7, whose
-/// `fees` is still held, and is dropped. When `fees` is released §1.7 runs, and
-/// what it leaves in `escrow` is owed to nobody: §1.8 never refunds it.
+/// An owed action waits for an earlier owed one that shares an account with it.
+/// Here §1.7 (due first) pays a fixed fee from `escrow` and refunds `fees`;
+/// §1.8 (due later) refunds `escrow`. A court order lifts the hold on `escrow`
+/// only: §1.8's own account is free, but §1.7, whose `fees` is still held, comes
+/// first, so §1.8 stays owed (refusing it for good would leave what §1.7 does
+/// not take in `escrow` owed to nobody). When `fees` is released, §1.7 runs and
+/// then §1.8 refunds the rest.
 #[test]
 fn an_owed_action_waiting_for_an_earlier_one_stays_owed() {
-    use pacta_core::agreement::{Account, HoldRelease, Permission, PartySet, SetMode, Trigger};
+    use pacta_core::agreement::{Account, HoldRelease, PartySet, Permission, SetMode, Trigger};
     let mut agreement = escrow();
     agreement.accounts.push(Account { name: "fees".into(), title: None, held_by: "agent".into(), limit: None });
     agreement.clauses.retain(|c| c.number != "1.7" && c.number != "2.14");
     agreement.clauses.push(clause(
         "1.1a",
         "Fees account",
-        vec![Rule::May { who: PartySet { mode: SetMode::AllOf, members: vec![PartyRef::Each("purchaser".into())] }, act: Permission::Deposit { account: "fees".into() } }],
+        vec![Rule::May {
+            who: PartySet { mode: SetMode::AllOf, members: vec![PartyRef::Each("purchaser".into())] },
+            act: Permission::Deposit { account: "fees".into() },
+        }],
     ));
     agreement.clauses.push(clause(
         "1.7",
