@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use pacta_core::engine::{self, Command, CommandKind, Decision, Event, EventKind, State};
-use pacta_store::{Append, AppendError, Receipt, Store};
+use pacta_store::{Append, AppendError, PreparedBatch, Receipt, Store};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 
 use crate::auth::{sha256_hex, Auth};
 use crate::clock::Clock;
@@ -116,31 +117,103 @@ struct Working {
     events: Vec<Event>,
 }
 
+/// A batch decided and laid out, whose group commit has not been awaited yet.
+/// The next batch is decided on its working states while it commits.
+struct Pending {
+    items: Vec<Item>,
+    working: BTreeMap<String, Working>,
+    rendered: Vec<Rendered>,
+    created_at: i64,
+    commit: Commit,
+}
+
+/// The first attempt at a batch's group commit.
+enum Commit {
+    /// Laid out, not started: it starts once the batch before it has committed.
+    Laid(PreparedBatch),
+    /// Started on a task of its own.
+    Running(JoinHandle<Result<(), AppendError>>),
+    /// Known without writing: nothing to write (`Ok`), or laying it out failed.
+    Done(Result<(), AppendError>),
+}
+
 impl Writer {
+    /// Group commits are pipelined: while batch N commits on a task of its own,
+    /// batch N+1 (whatever queued meanwhile) is decided on the states batch N
+    /// leaves and laid out on the heads it leaves (`Store::prepare_batch`). N+1
+    /// starts committing only once N is durable and answered, and nothing is
+    /// answered before its own batch commits. If N fails, N+1's appends to the
+    /// agreements they share were linked to heads that never landed: the store's
+    /// head check fails them as a `Conflict`, and N+1 reloads those agreements and
+    /// decides their commands again, as after another server's write.
     pub async fn run(self, mut rx: mpsc::Receiver<Submission>) {
-        // Whatever queued while the previous batch committed forms the next batch:
-        // no artificial delay, yet as many commands per fsync as the load brings.
-        while let Some(first) = rx.recv().await {
-            let mut batch = vec![first];
-            while batch.len() < self.max_batch {
-                match rx.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
+        let mut in_flight: Option<Pending> = None;
+        loop {
+            let batch = match &in_flight {
+                Some(_) => self.queued(&mut rx, Vec::new()),
+                None => match rx.recv().await {
+                    Some(first) => self.queued(&mut rx, vec![first]),
+                    None => break,
+                },
+            };
+            let next = match batch.is_empty() {
+                true => None,
+                false => Some(self.decide(batch, in_flight.as_ref().map(|p| &p.working)).await),
+            };
+            if let Some(previous) = in_flight.take() {
+                self.finish(previous).await;
             }
-            self.process(batch).await;
+            in_flight = next.map(start);
+        }
+        if let Some(last) = in_flight {
+            self.finish(last).await;
         }
         tracing::info!("writer stopped: no more submissions");
     }
 
-    async fn process(&self, batch: Vec<Submission>) {
+    /// Whatever has queued, after `batch`, up to `max_batch`: no artificial delay,
+    /// yet as many commands per fsync as the load brings.
+    fn queued(&self, rx: &mut mpsc::Receiver<Submission>, mut batch: Vec<Submission>) -> Vec<Submission> {
+        while batch.len() < self.max_batch {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        batch
+    }
+
+    /// Applies a batch's submissions on the states `base` (the batch still
+    /// committing) leaves, or else on the published ones, renders every answer and
+    /// lays out the group commit.
+    async fn decide(&self, batch: Vec<Submission>, base: Option<&BTreeMap<String, Working>>) -> Pending {
         let mut items: Vec<Item> = batch.into_iter().map(|sub| Item { sub, outcome: None }).collect();
         let mut working: BTreeMap<String, Working> = BTreeMap::new();
         for item in items.iter_mut() {
-            item.outcome = Some(self.apply(&mut working, &item.sub));
+            item.outcome = Some(self.apply(&mut working, base, &item.sub));
         }
+        let created_at = self.clock.now().as_second();
+        let (rendered, laid) = self.lay_out(&items, &working, created_at).await;
+        let commit = match laid {
+            Ok(Some(prepared)) => Commit::Laid(prepared),
+            Ok(None) => Commit::Done(Ok(())),
+            Err(error) => Commit::Done(Err(error)),
+        };
+        Pending { items, working, rendered, created_at, commit }
+    }
+
+    /// Waits for a batch's commit (deciding again what a lost race or a refusal
+    /// leaves), publishes its states and answers its submissions.
+    async fn finish(&self, pending: Pending) {
+        let Pending { mut items, mut working, rendered, created_at, commit } = pending;
         let started = Instant::now();
-        let (committed, rendered) = self.commit(&mut items, &mut working).await;
+        let first = match commit {
+            Commit::Laid(prepared) => prepared.commit().await,
+            // A commit task that panicked may or may not have committed: the batch fails as unavailable.
+            Commit::Running(task) => task.await.unwrap_or_else(|e| Err(AppendError::Database(sqlx::Error::Protocol(format!("the commit task failed: {e}"))))),
+            Commit::Done(result) => result,
+        };
+        let (committed, rendered) = self.commit(&mut items, &mut working, rendered, first, created_at).await;
         self.metrics.observe_commit(items.len(), started.elapsed());
         if committed {
             self.publish(working);
@@ -155,10 +228,22 @@ impl Writer {
         self.clock.now().max(state.last_at)
     }
 
-    fn apply(&self, working: &mut BTreeMap<String, Working>, sub: &Submission) -> Outcome {
+    /// Applies one submission to its agreement's working state, taken on first use
+    /// from `base` (the batch still committing) or else from the published states.
+    fn apply(&self, working: &mut BTreeMap<String, Working>, base: Option<&BTreeMap<String, Working>>, sub: &Submission) -> Outcome {
         let id = sub.agreement.as_str();
+        let in_base = base.and_then(|base| base.get(id));
         match &sub.work {
             Work::Open { source, keys, .. } => {
+                // Opened by the batch still committing, which may yet fail: not an
+                // answer to keep, so a retry is told what the journal then holds.
+                if in_base.is_some() && self.instances.get(id).is_none() {
+                    return Outcome::Failed(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "conflict",
+                        format!("agreement `{id}` is being opened by another request; retry"),
+                    ));
+                }
                 if working.contains_key(id) || self.instances.get(id).is_some() {
                     return Outcome::Failed(ApiError::new(StatusCode::CONFLICT, "already_exists", format!("agreement `{id}` already exists")));
                 }
@@ -173,10 +258,14 @@ impl Writer {
             }
             Work::Command { actor, kind, .. } => {
                 if !working.contains_key(id) {
-                    let Some(snapshot) = self.instances.get(id) else {
-                        return Outcome::Failed(ApiError::not_found(format!("no agreement `{id}`")));
+                    let start = match in_base {
+                        Some(w) => Working { state: w.state.clone(), start_seq: w.start_seq + w.events.len() as u64, events: Vec::new() },
+                        None => match self.instances.get(id) {
+                            Some(snapshot) => Working { state: snapshot.state.clone(), start_seq: snapshot.seq, events: Vec::new() },
+                            None => return Outcome::Failed(ApiError::not_found(format!("no agreement `{id}`"))),
+                        },
                     };
-                    working.insert(id.to_string(), Working { state: snapshot.state.clone(), start_seq: snapshot.seq, events: Vec::new() });
+                    working.insert(id.to_string(), start);
                 }
                 let Some(w) = working.get_mut(id) else {
                     return Outcome::Failed(ApiError::internal("working state vanished"));
@@ -191,34 +280,52 @@ impl Writer {
         }
     }
 
-    /// Appends the batch with its receipts. Returns whether anything was committed
-    /// (the working states are then the truth) and every item's rendered answer;
-    /// items whose agreement could not be committed get a failure outcome.
-    async fn commit(&self, items: &mut [Item], working: &mut BTreeMap<String, Working>) -> (bool, Vec<Rendered>) {
+    /// The answers to a batch's submissions, rendered from the working states so
+    /// that those to keep are written in the same transaction as the events they
+    /// describe, and its group commit laid out (`None`: nothing to write).
+    async fn lay_out(
+        &self,
+        items: &[Item],
+        working: &BTreeMap<String, Working>,
+        created_at: i64,
+    ) -> (Vec<Rendered>, Result<Option<PreparedBatch>, AppendError>) {
+        let rendered: Vec<Rendered> = items.iter().map(|item| self.render(&item.sub, outcome_of(item), working)).collect();
+        let receipts: Vec<Receipt> = items
+            .iter()
+            .zip(&rendered)
+            .filter_map(|(item, (_, kept, _))| {
+                let (idem, kept) = (item.sub.idempotency.as_ref()?, kept.as_ref()?);
+                Some(idempotency::receipt(idem, &item.sub.agreement, kept.status, kept.body.clone(), created_at))
+            })
+            .collect();
+        let appends: Vec<Append<'_>> = working
+            .iter()
+            .filter(|(_, w)| !w.events.is_empty())
+            .map(|(id, w)| Append { agreement_id: id, expected_seq: w.start_seq, events: &w.events })
+            .collect();
+        if appends.is_empty() && receipts.is_empty() {
+            return (rendered, Ok(None));
+        }
+        let prepared = self.store.prepare_batch(&appends, &receipts).await;
+        (rendered, prepared.map(Some))
+    }
+
+    /// Settles a batch's group commit from the outcome of its first attempt:
+    /// after a lost race or a refusal, decides the affected agreements again (on
+    /// what the store holds) and commits once more. Returns whether anything was
+    /// committed (the working states are then the truth) and every item's
+    /// rendered answer; items whose agreement could not be committed get a
+    /// failure outcome.
+    async fn commit(
+        &self,
+        items: &mut [Item],
+        working: &mut BTreeMap<String, Working>,
+        mut rendered: Vec<Rendered>,
+        mut result: Result<(), AppendError>,
+        created_at: i64,
+    ) -> (bool, Vec<Rendered>) {
         let mut retried: HashSet<String> = HashSet::new();
-        let created_at = self.clock.now().as_second();
         loop {
-            // Rendered before the commit, from the working states, so the answers to
-            // keep are written in the same transaction as the events they describe.
-            let rendered: Vec<Rendered> = items.iter().map(|item| self.render(&item.sub, outcome_of(item), working)).collect();
-            let receipts: Vec<Receipt> = items
-                .iter()
-                .zip(&rendered)
-                .filter_map(|(item, (_, kept, _))| {
-                    let (idem, kept) = (item.sub.idempotency.as_ref()?, kept.as_ref()?);
-                    Some(idempotency::receipt(idem, &item.sub.agreement, kept.status, kept.body.clone(), created_at))
-                })
-                .collect();
-            let appends: Vec<Append<'_>> = working
-                .iter()
-                .filter(|(_, w)| !w.events.is_empty())
-                .map(|(id, w)| Append { agreement_id: id, expected_seq: w.start_seq, events: &w.events })
-                .collect();
-            if appends.is_empty() && receipts.is_empty() {
-                return (true, rendered);
-            }
-            let result = self.store.append_batch_with_receipts(&appends, &receipts).await;
-            drop(appends);
             match result {
                 Ok(()) => return (true, rendered),
                 // Another server on this database answered one of these requests
@@ -238,7 +345,7 @@ impl Writer {
                     )));
                     working.remove(&agreement_id);
                     for item in items.iter_mut().filter(|i| i.sub.agreement == agreement_id && !is_failed(i)) {
-                        item.outcome = Some(self.apply(working, &item.sub));
+                        item.outcome = Some(self.apply(working, None, &item.sub));
                     }
                 }
                 // Another writer extended the agreement, or its journal is not the one
@@ -250,14 +357,12 @@ impl Writer {
                     if !retried.insert(agreement_id.clone()) {
                         let error = ApiError::new(StatusCode::CONFLICT, "conflict", "another server changed this agreement at the same moment twice; retry");
                         fail(items, &agreement_id, &error);
-                        continue;
-                    }
-                    if let Err(error) = self.reload(&agreement_id).await {
+                    } else if let Err(error) = self.reload(&agreement_id).await {
                         fail(items, &agreement_id, &error);
-                        continue;
-                    }
-                    for item in items.iter_mut().filter(|i| i.sub.agreement == agreement_id && !is_failed(i)) {
-                        item.outcome = Some(self.apply(working, &item.sub));
+                    } else {
+                        for item in items.iter_mut().filter(|i| i.sub.agreement == agreement_id && !is_failed(i)) {
+                            item.outcome = Some(self.apply(working, None, &item.sub));
+                        }
                     }
                 }
                 // A bug, not bad input (the handler stores sources before submitting):
@@ -277,6 +382,15 @@ impl Writer {
                     return (false, self.fail_all(items, working, error));
                 }
             }
+            // What is left of the batch, decided again, committed at once: the
+            // batch after it waits for this one.
+            let (again, laid) = self.lay_out(items, working, created_at).await;
+            rendered = again;
+            result = match laid {
+                Ok(Some(prepared)) => prepared.commit().await,
+                Ok(None) => Ok(()),
+                Err(error) => Err(error),
+            };
         }
     }
 
@@ -433,3 +547,11 @@ fn json_reply<T: serde::Serialize>(status: StatusCode, value: &T) -> Reply {
 /// How long `submit` waits for the writer before giving up on an answer (the
 /// command may still be applied: retry with the same idempotency key).
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Starts a laid-out batch's group commit on a task of its own.
+fn start(mut pending: Pending) -> Pending {
+    if let Commit::Laid(prepared) = pending.commit {
+        pending.commit = Commit::Running(tokio::spawn(prepared.commit()));
+    }
+    pending
+}

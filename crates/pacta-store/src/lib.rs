@@ -97,5 +97,5 @@ mod heads;
 mod store;
 mod verify;
 
-pub use store::{Append, AppendError, Engine, Head, JournalEntry, LoadError, Receipt, SourceError, Store};
+pub use store::{Append, AppendError, Engine, Head, JournalEntry, LoadError, PreparedBatch, Receipt, SourceError, Store};
 pub use verify::{verify, Mismatch, Progress, VerifyReport};

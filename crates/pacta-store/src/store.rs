@@ -265,25 +265,58 @@ impl Store {
     /// stored fails the whole batch with `ReceiptExists` (nothing is written), as
     /// do two receipts with one key (`Invalid`).
     pub async fn append_batch_with_receipts(&self, batch: &[Append<'_>], receipts: &[Receipt]) -> Result<(), AppendError> {
-        if batch.is_empty() && receipts.is_empty() {
-            return Ok(());
-        }
+        self.prepare_batch(batch, receipts).await?.commit().await
+    }
+
+    /// The first half of `append_batch_with_receipts`: validates, encodes and
+    /// hashes the batch and lays out its frames and rows, writing nothing. Commit
+    /// it with `PreparedBatch::commit`, which is the other half.
+    ///
+    /// Each agreement's frame starts at the head this store last laid out for it,
+    /// if that is the seq the append expects, even if the batch that leaves it is
+    /// still committing: so the next batch can be prepared on one thread while the
+    /// previous one commits on another. Commit batches in the order they were
+    /// prepared. If the earlier batch then fails, the later one was linked to heads
+    /// that never landed, and the database's head check (expected seq AND hash)
+    /// fails it as a `Conflict` (or `Diverged`): it can never land on the wrong
+    /// entry. Heads this store does not hold are read from the database here.
+    pub async fn prepare_batch(&self, batch: &[Append<'_>], receipts: &[Receipt]) -> Result<PreparedBatch, AppendError> {
         let prepared = prepare(batch)?;
         let receipts = prepare_receipts(receipts)?;
         self.check_sources(&prepared).await?;
-        let known = self.inner.heads.starts(batch.iter().map(|a| (a.agreement_id, a.expected_seq)));
-        let outcome = with_sql!(self, db => write_batch(db, &prepared, receipts.as_ref(), &known).await);
-        match &outcome {
-            Ok(heads) => self.inner.heads.committed(heads.iter().copied()),
-            Err(_) => self.inner.heads.forget(batch.iter().map(|a| a.agreement_id)),
+        let starts = self.starts(batch).await?;
+        let layout = if prepared.is_empty() { None } else { Some(lay_out(&prepared, &starts)?) };
+        if let Some(layout) = &layout {
+            self.inner.heads.laid_out(layout.heads.iter().map(|(id, start, seq, hash)| (id.as_str(), *start, *seq, *hash)));
         }
-        match outcome {
-            Err(WriteError::Conflict(conflict)) => Err(conflict),
-            Err(WriteError::Raced(error)) => Err(with_sql!(self, db => diagnose(db, batch, &known).await).unwrap_or(AppendError::Database(error))),
-            Err(WriteError::ReceiptExists) => Err(self.taken_receipt(receipts.as_ref()).await),
-            Err(WriteError::Database(error)) => Err(AppendError::Database(error)),
-            Ok(_) => Ok(()),
+        Ok(PreparedBatch {
+            store: self.clone(),
+            appends: batch.iter().map(|a| (a.agreement_id.to_string(), a.expected_seq, a.events.len() as u64)).collect(),
+            starts: starts.into_iter().map(|(id, start)| (id.to_string(), start)).collect(),
+            layout,
+            receipts,
+            settled: false,
+        })
+    }
+
+    /// Where each agreement of the batch starts: the heads this store holds at the
+    /// seq its first append expects, else the database's (`Start::NEW` if none).
+    async fn starts<'a>(&self, batch: &[Append<'a>]) -> Result<HashMap<&'a str, Start>, AppendError> {
+        let mut starts = self.inner.heads.starts(batch.iter().map(|a| (a.agreement_id, a.expected_seq)));
+        let mut unknown: Vec<&'a str> = batch.iter().map(|a| a.agreement_id).filter(|id| !starts.contains_key(id)).collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if unknown.is_empty() {
+            return Ok(starts);
         }
+        let read = with_sql!(self, db => read_starts(db, &unknown).await).map_err(|error| match error {
+            WriteError::Database(error) | WriteError::Raced(error) => AppendError::Database(error),
+            WriteError::ReceiptExists => unreachable!("reading heads inserts no receipt"),
+        })?;
+        for id in unknown {
+            starts.insert(id, read.get(id).copied().unwrap_or(Start::NEW));
+        }
+        Ok(starts)
     }
 
     /// After a receipt insert found a key already stored: which one.
@@ -575,8 +608,6 @@ fn prepare_receipts(receipts: &[Receipt]) -> Result<Option<PreparedReceipts>, Ap
 }
 
 pub(crate) enum WriteError {
-    /// A stale `expected_seq`, seen before writing anything.
-    Conflict(AppendError),
     /// A constraint or count showed that another writer got there first; the
     /// transaction was rolled back and the heads must be read again to say which.
     Raced(sqlx::Error),
@@ -623,41 +654,119 @@ fn frame_len(p: &Prepared<'_>) -> usize {
     p.encoded.iter().map(|(at, kind, payload)| frame::entry_len(at, kind, payload)).sum()
 }
 
-/// Writes a prepared batch in one transaction, each agreement's frame starting
-/// where `known` says its journal ends, or where the database says for the
-/// agreements `known` leaves out. Returns the heads the commit made durable.
-pub(crate) async fn write_batch<'a, D: Sql>(
-    db: &D,
-    prepared: &[Prepared<'a>],
-    receipts: Option<&PreparedReceipts>,
-    known: &HashMap<&str, Start>,
-) -> Result<Vec<(&'a str, u64, [u8; 32])>, WriteError> {
-    let mut tx = db.begin().await?;
-    if let Some(receipts) = receipts {
-        // First, so a request another server already answered costs no journal work;
-        // `ON CONFLICT DO NOTHING` counts instead of failing, so this is not taken for a lost race.
-        if tx.insert_receipts(&receipts.rows, &receipts.bytes).await? != receipts.keys.len() as u64 {
-            return Err(WriteError::ReceiptExists);
+/// A group commit laid out and not yet written (`Store::prepare_batch`): every
+/// event encoded and hashed, every agreement's frame and row built, linked to the
+/// head it starts from. It owns all of that, so it can be committed on another
+/// task while the next batch is prepared. Dropped without `commit`, it is
+/// abandoned: the store forgets the heads it would have left.
+pub struct PreparedBatch {
+    store: Store,
+    /// `(agreement_id, expected_seq, events)` per append, to say which one lost a race.
+    appends: Vec<(String, u64, u64)>,
+    /// Where each agreement's frame starts: a head this store laid out, or the database's.
+    starts: HashMap<String, Start>,
+    /// `None` for a batch of receipts alone.
+    layout: Option<Layout>,
+    receipts: Option<PreparedReceipts>,
+    /// Whether `commit` has run (and, if it failed, forgotten the heads itself).
+    settled: bool,
+}
+
+impl PreparedBatch {
+    /// Writes the batch in one transaction (all of it or nothing) and returns when
+    /// it is durable, or why nothing of it was written. Commit batches in the order
+    /// they were prepared: a batch laid out on the heads of one still committing
+    /// needs that one to land first.
+    pub async fn commit(mut self) -> Result<(), AppendError> {
+        let store = self.store.clone();
+        let outcome = with_sql!(store, db => write(db, self.layout.as_ref(), self.receipts.as_ref()).await);
+        self.settled = true;
+        let Err(error) = outcome else { return Ok(()) };
+        // A commit that failed may or may not have landed: read these heads again.
+        store.inner.heads.forget(self.appends.iter().map(|(id, _, _)| id.as_str()));
+        Err(match error {
+            WriteError::Raced(error) => with_sql!(store, db => diagnose(db, &self.appends, &self.starts).await).unwrap_or(AppendError::Database(error)),
+            WriteError::ReceiptExists => store.taken_receipt(self.receipts.as_ref()).await,
+            WriteError::Database(error) => AppendError::Database(error),
+        })
+    }
+}
+
+impl Drop for PreparedBatch {
+    fn drop(&mut self) {
+        if !self.settled {
+            // The heads it laid out will never land: a batch laid out on them would
+            // fail its head check; forgetting them makes the next one read the truth.
+            self.store.inner.heads.forget(self.appends.iter().map(|(id, _, _)| id.as_str()));
         }
     }
-    if prepared.is_empty() {
-        tx.commit().await.map_err(WriteError::Database)?;
-        return Ok(Vec::new());
-    }
-    let unknown: Vec<&str> = prepared.iter().map(|p| p.append.agreement_id).filter(|id| !known.contains_key(id)).collect();
-    let read = read_heads(&mut tx, &unknown).await?;
+}
 
-    // One frame per agreement: its appends of this batch, in batch order.
+/// A batch's statements' rows (arrays, read by position in insert_agreements.sql,
+/// advance_heads.sql and insert_frames.sql), and the heads it leaves.
+struct Layout {
+    new_agreements: Option<(String, u64)>,
+    moved_heads: Option<(String, u64)>,
+    frames: String,
+    /// Every frame's body, then its balances, one after the other, at the offsets
+    /// (from 0) its row in `frames` gives.
+    bytes: Vec<u8>,
+    /// Per agreement: where its frame starts, and the seq and hash it ends at.
+    heads: Vec<(String, Start, u64, [u8; 32])>,
+}
+
+/// Lays out a prepared batch: each agreement's frame starting where `starts` says
+/// its journal ends, hashed entry by entry, and the rows that write them.
+fn lay_out(prepared: &[Prepared<'_>], starts: &HashMap<&str, Start>) -> Result<Layout, AppendError> {
+    let running = run(prepared, starts)?;
+    let mut new_agreements = Rows::tuples();
+    let mut moved_heads = Rows::tuples();
+    let mut frames = Rows::tuples();
+    let mut bytes: Vec<u8> = Vec::with_capacity(running.values().map(|r| r.body.len() + 64).sum());
+    for (id, state) in &running {
+        head_row(if state.start.stored { &mut moved_heads } else { &mut new_agreements }, id, state);
+        let body_at = bytes.len();
+        frame::write_body(&mut bytes, &state.body);
+        let balances_at = bytes.len();
+        let mut movements = Vec::with_capacity(state.movements.len());
+        for (label, delta) in &state.movements {
+            if *delta != 0 {
+                let delta = i64::try_from(*delta)
+                    .map_err(|_| AppendError::Database(sqlx::Error::Protocol(format!("agreement `{id}`: the balance change of `{label}` overflows"))))?;
+                movements.push((*label, delta));
+            }
+        }
+        frame::encode_balances(&mut bytes, movements);
+        frames
+            .row()
+            .str("agreement_id", id)
+            .int("first_seq", state.start.seq as i64 + 1)
+            .int("last_seq", state.seq as i64)
+            .int("body_at", body_at as i64)
+            .int("body_len", (balances_at - body_at) as i64)
+            .int("balances_at", balances_at as i64)
+            .int("balances_len", (bytes.len() - balances_at) as i64)
+            .end();
+    }
+    let rows = |rows: Rows| (!rows.is_empty()).then(|| (rows.len() as u64, rows.finish())).map(|(n, text)| (text, n));
+    Ok(Layout {
+        new_agreements: rows(new_agreements),
+        moved_heads: rows(moved_heads),
+        frames: frames.finish(),
+        bytes,
+        heads: running.into_iter().map(|(id, state)| (id.to_string(), state.start, state.seq, state.hash)).collect(),
+    })
+}
+
+/// One frame per agreement: its appends of this batch, in batch order, each
+/// entry hashed on the one before it.
+fn run<'a>(prepared: &'a [Prepared<'a>], starts: &HashMap<&str, Start>) -> Result<BTreeMap<&'a str, Running<'a>>, AppendError> {
     let mut running: BTreeMap<&'a str, Running> = BTreeMap::new();
     for p in prepared {
         let id = p.append.agreement_id;
-        if !running.contains_key(id) {
-            let start = known.get(id).or_else(|| read.get(id)).copied().unwrap_or(Start::NEW);
-            running.insert(id, Running::new(start));
-        }
-        let state = running.get_mut(id).expect("inserted above");
+        let state = running.entry(id).or_insert_with(|| Running::new(*starts.get(id).expect("every agreement of the batch has a start")));
         if state.seq != p.append.expected_seq {
-            return Err(WriteError::Conflict(AppendError::Conflict { agreement_id: id.to_string(), expected: p.append.expected_seq, actual: state.seq }));
+            return Err(AppendError::Conflict { agreement_id: id.to_string(), expected: p.append.expected_seq, actual: state.seq });
         }
         state.body.reserve(frame_len(p));
         for (at, kind, payload) in &p.encoded {
@@ -677,90 +786,72 @@ pub(crate) async fn write_batch<'a, D: Sql>(
             *state.movements.entry(label.as_str()).or_default() += delta;
         }
     }
+    Ok(running)
+}
 
-    // Rows as arrays, read by position in insert_agreements.sql, advance_heads.sql
-    // and insert_frames.sql. Every frame's body, then its balances, go one after
-    // the other in `bytes`, at the offsets (from 0) its row gives.
-    let mut new_agreements = Rows::tuples();
-    let mut moved_heads = Rows::tuples();
-    let mut frames = Rows::tuples();
-    let mut bytes: Vec<u8> = Vec::with_capacity(running.values().map(|r| r.body.len() + 64).sum());
-    for (id, state) in &running {
-        match state.start.stored {
-            false => {
-                let source = state.source.expect("prepare checked that a new journal starts with `opened`");
-                let opened_at = state.opened_at.as_deref().expect("a new journal has entry 1");
-                new_agreements
-                    .row()
-                    .str("id", id)
-                    .hex("source_sha256", &source)
-                    .int("seq", state.seq as i64)
-                    .hex("hash", &state.hash)
-                    .str("opened_at", opened_at)
-                    .end();
-            }
-            true => {
-                let row = moved_heads
-                    .row()
-                    .str("id", id)
-                    .int("expected_seq", state.start.seq as i64)
-                    .hex("expected_hash", &state.start.hash)
-                    .int("seq", state.seq as i64)
-                    .hex("hash", &state.hash);
-                match &state.source {
-                    Some(source) => row.hex("source_sha256", source),
-                    None => row.null("source_sha256"),
-                }
-                .end();
-            }
-        }
-        let body_at = bytes.len();
-        frame::write_body(&mut bytes, &state.body);
-        let balances_at = bytes.len();
-        let mut movements = Vec::with_capacity(state.movements.len());
-        for (label, delta) in &state.movements {
-            if *delta != 0 {
-                let delta = i64::try_from(*delta)
-                    .map_err(|_| WriteError::Database(sqlx::Error::Protocol(format!("agreement `{id}`: the balance change of `{label}` overflows"))))?;
-                movements.push((*label, delta));
-            }
-        }
-        frame::encode_balances(&mut bytes, movements);
-        frames
-            .row()
-            .str("agreement_id", id)
-            .int("first_seq", state.start.seq as i64 + 1)
-            .int("last_seq", state.seq as i64)
-            .int("body_at", body_at as i64)
-            .int("body_len", (balances_at - body_at) as i64)
-            .int("balances_at", balances_at as i64)
-            .int("balances_len", (bytes.len() - balances_at) as i64)
-            .end();
+/// The row that opens an agreement (insert_agreements.sql) or moves its head from
+/// where the frame starts (advance_heads.sql).
+fn head_row(rows: &mut Rows, id: &str, state: &Running<'_>) {
+    if !state.start.stored {
+        let source = state.source.expect("prepare checked that a new journal starts with `opened`");
+        let opened_at = state.opened_at.as_deref().expect("a new journal has entry 1");
+        rows.row().str("id", id).hex("source_sha256", &source).int("seq", state.seq as i64).hex("hash", &state.hash).str("opened_at", opened_at).end();
+        return;
     }
-    let heads: Vec<(&'a str, u64, [u8; 32])> = running.iter().map(|(id, state)| (*id, state.seq, state.hash)).collect();
-    drop(running);
+    let row = rows
+        .row()
+        .str("id", id)
+        .int("expected_seq", state.start.seq as i64)
+        .hex("expected_hash", &state.start.hash)
+        .int("seq", state.seq as i64)
+        .hex("hash", &state.hash);
+    match &state.source {
+        Some(source) => row.hex("source_sha256", source),
+        None => row.null("source_sha256"),
+    }
+    .end();
+}
 
-    if !new_agreements.is_empty() {
-        let expected = new_agreements.len() as u64;
-        if tx.insert_agreements(&new_agreements.finish()).await? != expected {
-            return Err(WriteError::Raced(sqlx::Error::RowNotFound));
+/// Writes a laid-out batch and its receipts in one transaction.
+async fn write<D: Sql>(db: &D, layout: Option<&Layout>, receipts: Option<&PreparedReceipts>) -> Result<(), WriteError> {
+    if layout.is_none() && receipts.is_none() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    if let Some(receipts) = receipts {
+        // First, so a request another server already answered costs no journal work;
+        // `ON CONFLICT DO NOTHING` counts instead of failing, so this is not taken for a lost race.
+        if tx.insert_receipts(&receipts.rows, &receipts.bytes).await? != receipts.keys.len() as u64 {
+            return Err(WriteError::ReceiptExists);
         }
     }
-    if !moved_heads.is_empty() {
-        let expected = moved_heads.len() as u64;
-        // Fewer rows than heads: another writer moved one from where this batch
-        // starts it (since `heads` read it, or since this store committed it).
-        if tx.advance_heads(&moved_heads.finish()).await? != expected {
-            return Err(WriteError::Raced(sqlx::Error::RowNotFound));
+    if let Some(layout) = layout {
+        if let Some((rows, expected)) = &layout.new_agreements {
+            if tx.insert_agreements(rows).await? != *expected {
+                return Err(WriteError::Raced(sqlx::Error::RowNotFound));
+            }
         }
+        // Fewer rows than heads: a head is no longer where this batch starts it
+        // (another writer moved it, or the batch it was laid out on did not land).
+        if let Some((rows, expected)) = &layout.moved_heads {
+            if tx.advance_heads(rows).await? != *expected {
+                return Err(WriteError::Raced(sqlx::Error::RowNotFound));
+            }
+        }
+        // Each frame starts right after its start, the head `advance_heads` (or
+        // `insert_agreements`) has just moved from that seq and hash in this transaction:
+        // frames are contiguous by construction, and the key (agreement_id, first_seq)
+        // refuses a second frame at the same place.
+        tx.insert_frames(&layout.frames, &layout.bytes).await?;
     }
-    // Each frame starts right after its start, the head `advance_heads` (or
-    // `insert_agreements`) has just moved from that seq and hash in this transaction:
-    // frames are contiguous by construction, and the key (agreement_id, first_seq)
-    // refuses a second frame at the same place.
-    tx.insert_frames(&frames.finish(), &bytes).await?;
-    tx.commit().await.map_err(WriteError::Database)?;
-    Ok(heads)
+    tx.commit().await.map_err(WriteError::Database)
+}
+
+/// The heads of these agreements as the database has them, for those it has, read
+/// in a transaction of their own: the commit checks them again.
+async fn read_starts<D: Sql>(db: &D, ids: &[&str]) -> Result<HashMap<String, Start>, WriteError> {
+    let mut tx = db.begin().await?;
+    read_heads(&mut tx, ids).await
 }
 
 /// The heads of these agreements as the database has them, for those it has.
@@ -781,21 +872,20 @@ async fn read_heads<T: SqlTx>(tx: &mut T, ids: &[&str]) -> Result<HashMap<String
 }
 
 /// After a race was lost: which append's expected seq no longer holds, or which
-/// head this store remembered is at the right seq with another hash (`known`).
-async fn diagnose<D: Sql>(db: &D, batch: &[Append<'_>], known: &HashMap<&str, Start>) -> Option<AppendError> {
+/// head the batch started from is at the right seq with another hash.
+async fn diagnose<D: Sql>(db: &D, appends: &[(String, u64, u64)], starts: &HashMap<String, Start>) -> Option<AppendError> {
     let mut tx = db.begin().await.ok()?;
-    let ids: Vec<&str> = batch.iter().map(|a| a.agreement_id).collect();
+    let ids: Vec<&str> = appends.iter().map(|(id, _, _)| id.as_str()).collect();
     let heads = read_heads(&mut tx, &ids).await.ok()?;
     drop(tx);
     let mut running: HashMap<&str, u64> = HashMap::new();
-    for append in batch {
-        let id = append.agreement_id;
+    for (id, expected_seq, events) in appends {
         let current = *running.entry(id).or_insert_with(|| heads.get(id).map_or(0, |head| head.seq));
-        if current != append.expected_seq {
-            return Some(AppendError::Conflict { agreement_id: id.to_string(), expected: append.expected_seq, actual: current });
+        if current != *expected_seq {
+            return Some(AppendError::Conflict { agreement_id: id.to_string(), expected: *expected_seq, actual: current });
         }
-        running.insert(id, current + append.events.len() as u64);
+        running.insert(id, current + events);
     }
-    let diverged = known.iter().find(|(id, start)| start.stored && heads.get(**id).is_some_and(|head| head.hash != start.hash));
+    let diverged = starts.iter().find(|(id, start)| start.stored && heads.get(*id).is_some_and(|head| head.hash != start.hash));
     diverged.map(|(id, start)| AppendError::Diverged { agreement_id: id.to_string(), seq: start.seq })
 }

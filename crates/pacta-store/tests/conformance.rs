@@ -34,6 +34,9 @@ conformance!(
     a_head_this_store_remembers_is_still_guarded_by_the_database,
     a_remembered_head_whose_hash_changed_lands_nothing,
     tasks_racing_through_one_store_one_wins_and_it_carries_on,
+    a_batch_prepared_while_the_one_before_commits_lands_after_it,
+    a_batch_prepared_on_one_that_fails_lands_nothing,
+    a_batch_prepared_on_one_abandoned_lands_nothing,
 );
 
 async fn append_all(store: &Store, journal: &Journal) {
@@ -491,6 +494,7 @@ fn futures_are_send(store: &Store, batch: &[Append<'_>]) {
     fn send<T: Send>(_: T) {}
     send(store.append_batch(batch));
     send(store.append_batch_with_receipts(batch, &[]));
+    send(store.prepare_batch(batch, &[]));
     send(store.load("x"));
     send(pacta_store::verify(store, |_| {}));
 }
@@ -574,4 +578,69 @@ async fn tasks_racing_through_one_store_one_wins_and_it_carries_on(db: &TestDb) 
     let end = appends[3].expected_seq as usize + appends[3].events.len();
     assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
     assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+}
+
+/// Pipelined group commits: the next batch is laid out on the heads of one still
+/// committing (on another task), then committed after it. Both land, in order,
+/// as one chain.
+async fn a_batch_prepared_while_the_one_before_commits_lands_after_it(db: &TestDb) {
+    let journal = journal("escrow-release");
+    let appends = journal.as_appends();
+    journal.put_sources(&db.store).await;
+    db.store.append(appends[0]).await.unwrap();
+    let first = db.store.prepare_batch(&appends[1..2], &[]).await.unwrap();
+    let committing = tokio::spawn(first.commit());
+    let second = db.store.prepare_batch(&appends[2..3], &[]).await.unwrap();
+    committing.await.expect("the task ran").unwrap();
+    second.commit().await.unwrap();
+    let end = appends[2].expected_seq as usize + appends[2].events.len();
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
+    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+}
+
+/// A batch laid out on the heads of one that then fails (here, its receipt was
+/// already stored) was linked to heads that never landed: its commit must fail
+/// as a `Conflict` and land nothing, and the store must carry on from the truth.
+async fn a_batch_prepared_on_one_that_fails_lands_nothing(db: &TestDb) {
+    let journal = journal("escrow-release");
+    let appends = journal.as_appends();
+    journal.put_sources(&db.store).await;
+    db.store.append(appends[0]).await.unwrap();
+    let taken = receipt("admin\ntaken", &journal.id, "{}", 1_000);
+    db.store.append_batch_with_receipts(&[], std::slice::from_ref(&taken)).await.unwrap();
+    let head = db.store.head(&journal.id).await.unwrap();
+
+    let first = db.store.prepare_batch(&appends[1..2], std::slice::from_ref(&taken)).await.unwrap();
+    let second = db.store.prepare_batch(&appends[2..3], &[]).await.unwrap();
+    assert!(matches!(first.commit().await, Err(AppendError::ReceiptExists { .. })));
+    match second.commit().await {
+        Err(AppendError::Conflict { agreement_id, expected, actual }) => {
+            assert_eq!((agreement_id.as_str(), expected, actual), (journal.id.as_str(), appends[2].expected_seq, appends[1].expected_seq));
+        }
+        other => panic!("a batch laid out on one that failed must be a conflict, got {other:?}"),
+    }
+    assert_eq!(db.store.head(&journal.id).await.unwrap(), head, "nothing moved");
+    db.store.append(appends[1]).await.unwrap();
+    db.store.append(appends[2]).await.unwrap();
+    let end = appends[2].expected_seq as usize + appends[2].events.len();
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
+    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+}
+
+/// A prepared batch dropped without committing never lands, and neither does
+/// one laid out on it; an agreement it opened stays unopened.
+async fn a_batch_prepared_on_one_abandoned_lands_nothing(db: &TestDb) {
+    let journal = journal("escrow-refund");
+    let appends = journal.as_appends();
+    journal.put_sources(&db.store).await;
+    let first = db.store.prepare_batch(&appends[0..1], &[]).await.unwrap();
+    let second = db.store.prepare_batch(&appends[1..2], &[]).await.unwrap();
+    drop(first);
+    match second.commit().await {
+        Err(AppendError::Conflict { expected, actual, .. }) => assert_eq!((expected, actual), (appends[1].expected_seq, 0)),
+        other => panic!("a batch laid out on an abandoned one must be a conflict, got {other:?}"),
+    }
+    assert_eq!(db.store.head(&journal.id).await.unwrap(), None, "never opened");
+    append_all(&db.store, &journal).await;
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events);
 }

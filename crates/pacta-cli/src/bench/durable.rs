@@ -2,12 +2,16 @@
 //! command counted only once the batch holding it is committed, as the server
 //! acknowledges it; and the store alone, appending the same stream of batches
 //! computed beforehand, so the store's own ceiling shows apart from the engine's.
+//! Both pipeline their group commits as the server's writer does: the next batch
+//! is decided and laid out (`Store::prepare_batch`) while the previous one
+//! commits on another task, and the clock stops when the last one is durable.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use pacta_core::engine::{self, Event, State};
-use pacta_store::{Append, Store};
+use pacta_store::{Append, AppendError, PreparedBatch, Store};
+use tokio::task::JoinHandle;
 
 use super::workload::{self, Offering};
 use super::Measurement;
@@ -32,6 +36,7 @@ pub async fn measure(store: &Store, offerings: &[Offering]) -> anyhow::Result<[M
     let order: Vec<(usize, usize)> =
         (0..longest).flat_map(|c| (0..offerings.len()).filter(move |&o| c < offerings[o].commands.len()).map(move |o| (o, c))).collect();
     let mut batches: Vec<Batch> = Vec::with_capacity(order.len() / BATCH_COMMANDS + 1);
+    let mut commits = Pipeline::default();
     let started = Instant::now();
     for chunk in order.chunks(BATCH_COMMANDS) {
         // Where each offering's events sit in `pending`: a linear search per
@@ -47,9 +52,10 @@ pub async fn measure(store: &Store, offerings: &[Offering]) -> anyhow::Result<[M
             });
             pending[i].1.extend(decision.events().cloned());
         }
-        append(store, &ids, &mut heads, &pending).await?;
+        append(store, &mut commits, &ids, &mut heads, &pending).await?;
         batches.push(pending);
     }
+    commits.finish().await?;
     let inline = Measurement {
         name: "durable: commands acknowledged after group commit",
         items: order.len() as u64,
@@ -66,10 +72,12 @@ pub async fn measure(store: &Store, offerings: &[Offering]) -> anyhow::Result<[M
     open(store, &ids, &opened).await?;
     let mut heads: Vec<u64> = offerings.iter().map(|o| o.opened.len() as u64).collect();
     let events: u64 = batches.iter().flatten().map(|(_, events)| events.len() as u64).sum();
+    let mut commits = Pipeline::default();
     let started = Instant::now();
     for pending in &batches {
-        append(store, &ids, &mut heads, pending).await?;
+        append(store, &mut commits, &ids, &mut heads, pending).await?;
     }
+    commits.finish().await?;
     let alone = Measurement { name: "store alone: events committed", items: events, unit: "events", seconds: started.elapsed().as_secs_f64() };
     Ok([inline, alone])
 }
@@ -88,6 +96,7 @@ pub async fn sweep(store: &Store, offerings: &[Offering]) -> anyhow::Result<Meas
     drop(journals);
 
     let tick = super::after_the_deadline();
+    let mut commits = Pipeline::default();
     let started = Instant::now();
     for first in (0..states.len()).step_by(BATCH_COMMANDS) {
         let batch = first..(first + BATCH_COMMANDS).min(states.len());
@@ -96,8 +105,9 @@ pub async fn sweep(store: &Store, offerings: &[Offering]) -> anyhow::Result<Meas
             let decision = super::refund(&mut states[o], &tick);
             pending.push((o, decision.events().cloned().collect()));
         }
-        append(store, &ids, &mut heads, &pending).await?;
+        append(store, &mut commits, &ids, &mut heads, &pending).await?;
     }
+    commits.finish().await?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Measurement { name: "durable deadline sweep: escrows refunded and committed", items: states.len() as u64, unit: "escrows", seconds })
 }
@@ -111,11 +121,36 @@ async fn open(store: &Store, ids: &[&str], opened: &[&[Event]]) -> anyhow::Resul
     Ok(())
 }
 
-async fn append(store: &Store, ids: &[&str], heads: &mut [u64], pending: &Batch) -> anyhow::Result<()> {
+/// Lays out a batch, then commits it once the one before it has committed.
+async fn append(store: &Store, commits: &mut Pipeline, ids: &[&str], heads: &mut [u64], pending: &Batch) -> anyhow::Result<()> {
     let appends: Vec<Append<'_>> = pending.iter().map(|(o, events)| Append { agreement_id: ids[*o], expected_seq: heads[*o], events }).collect();
-    store.append_batch(&appends).await?;
+    let prepared = store.prepare_batch(&appends, &[]).await?;
+    commits.push(prepared).await?;
     for (o, events) in pending {
         heads[*o] += events.len() as u64;
     }
     Ok(())
+}
+
+/// At most one group commit in flight, on a task of its own, as in the server's writer.
+#[derive(Default)]
+struct Pipeline {
+    in_flight: Option<JoinHandle<Result<(), AppendError>>>,
+}
+
+impl Pipeline {
+    /// Waits for the commit in flight, then starts committing `next`.
+    async fn push(&mut self, next: PreparedBatch) -> anyhow::Result<()> {
+        self.finish().await?;
+        self.in_flight = Some(tokio::spawn(next.commit()));
+        Ok(())
+    }
+
+    /// Waits for the commit in flight: its commands are then durable.
+    async fn finish(&mut self) -> anyhow::Result<()> {
+        if let Some(commit) = self.in_flight.take() {
+            commit.await??;
+        }
+        Ok(())
+    }
 }

@@ -113,13 +113,19 @@ async fn empty_store(url: &str) -> anyhow::Result<pacta_store::Store> {
     Ok(store)
 }
 
+/// The runtime of the durable measurements: several threads, as `pacta serve`
+/// runs, so a group commit in flight progresses while the next batch is laid out.
+fn durable_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
 fn durable_sweep(url: &str, refunds: &[workload::Offering]) -> anyhow::Result<Measurement> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = durable_runtime()?;
     runtime.block_on(async { bench::durable::sweep(&empty_store(url).await?, refunds).await })
 }
 
 fn durable(url: &str, offerings: &[workload::Offering], refunds: &[workload::Offering]) -> anyhow::Result<[Measurement; 3]> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = durable_runtime()?;
     runtime.block_on(async {
         let store = empty_store(url).await?;
         let [inline, alone] = bench::durable::measure(&store, offerings).await?;
