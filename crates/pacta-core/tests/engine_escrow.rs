@@ -7,10 +7,6 @@ use pacta_core::consent::{ConsentScope, PublicKey, Terms};
 use pacta_core::engine::{self, CommandKind};
 use pacta_core::ledger::LedgerAccount;
 
-fn outside(state: &pacta_core::engine::State, party: &str) -> String {
-    state.ledger.balance(&LedgerAccount::outside(party)).display(pacta_core::money::Currency::USD)
-}
-
 #[test]
 fn release_pays_three_fees_and_the_rest_citing_1_5() {
     let mut state = funded_escrow();
@@ -156,64 +152,6 @@ fn dispute_holds_the_funds_until_a_final_court_order() {
     ok(&mut state, cmd("2005-10-02T10:00:00-04:00", "agent", order(true)));
     assert_eq!(outside(&state, "alpha"), "0.00");
     assert!(state.ledger.custody_total("escrow").is_zero());
-}
-
-/// Two refund deadlines fall due while a dispute holds the escrow, and both
-/// actions are owed. When the settlement lifts the hold, the one that fell due
-/// first is carried out; the other then finds the account paid out. (Before,
-/// the later one ran and the first was refused as owed to it; engine_owed.rs
-/// has the cases where clause numbers and due instants disagree.)
-#[test]
-fn owed_refunds_run_in_the_order_they_fell_due() {
-    use pacta_core::agreement::{Action, Anchor, Condition, PayAmount, Rule};
-    use pacta_core::calendar::Period;
-    use pacta_core::consent::Direction;
-    use pacta_core::engine::EventKind;
-
-    let mut agreement = escrow();
-    // Falls due after §1.7: the end of 2005-09-12, 15 business days after 2005-08-19.
-    agreement.clauses.push(clause(
-        "1.8",
-        "Late return",
-        vec![Rule::Unless {
-            condition: Condition::Received("closing_documents".into()),
-            period: Period::business_days(15),
-            anchor: Anchor::Dated,
-            actions: vec![Action::Refund { account: "escrow".into() }],
-        }],
-    ));
-    let mut state = funded(agreement);
-    ok(&mut state, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
-    let ticked = ok(&mut state, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
-    let owed: Vec<_> = ticked.events().filter(|e| matches!(e.kind, EventKind::ActionBlocked { owed: true, .. })).map(|e| e.at).collect();
-    assert_eq!(owed, [ts("2005-09-03T04:00:00Z"), ts("2005-09-13T04:00:00Z")], "both fall due while held, each at its own instant");
-    assert_eq!(state.ledger.custody_total("escrow"), usd("600,000.00"));
-
-    let mut settled = Vec::new();
-    for signer in ["company", "alpha", "beta", "gamma"] {
-        // The settlement pays the company a part and lifts the hold; the rest is for the owed refunds.
-        let directions = vec![Direction::Pay { amount: PayAmount::Fixed(usd("60,000.00")), to: "company".into() }];
-        let kind = signed(&state, signer, "settlement", Terms::Directions(directions));
-        settled.extend(ok(&mut state, cmd("2005-09-20T10:00:00-04:00", signer, kind)).events().cloned());
-    }
-    assert!(state.ledger.custody_total("escrow").is_zero());
-    assert_eq!(outside(&state, "company"), "60,000.00");
-    assert_eq!(outside(&state, "alpha"), "-30,000.00", "alpha gets back its share of what the settlement left");
-    let to_purchasers = |p: &&pacta_core::ledger::Posting| matches!(&p.credit, LedgerAccount::Outside { party } if party.as_str() != "company");
-    let refunds: Vec<&str> = engine::postings(&settled).filter(to_purchasers).map(|p| &*p.cause.clause).collect();
-    assert_eq!(refunds, ["1.7", "1.7", "1.7"], "the refund that fell due first returns the money");
-    let blocked: Vec<&str> = settled
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::ActionBlocked { clause, reason, .. } => Some((clause.as_str(), reason.as_str())),
-            _ => None,
-        })
-        .map(|(clause, reason)| {
-            assert!(reason.contains("already paid out under §1.7"), "{reason}");
-            clause
-        })
-        .collect();
-    assert_eq!(blocked, ["1.8"]);
 }
 
 #[test]

@@ -11,10 +11,6 @@ use pacta_core::consent::{Direction, Terms};
 use pacta_core::engine::{self, CommandKind, EventKind};
 use pacta_core::ledger::LedgerAccount;
 
-fn outside(state: &pacta_core::engine::State, party: &str) -> String {
-    state.ledger.balance(&LedgerAccount::outside(party)).display(pacta_core::money::Currency::USD)
-}
-
 fn settle_with_company_share(state: &mut pacta_core::engine::State) -> Vec<pacta_core::engine::Event> {
     let mut settled = Vec::new();
     for signer in ["company", "alpha", "beta", "gamma"] {
@@ -25,15 +21,14 @@ fn settle_with_company_share(state: &mut pacta_core::engine::State) -> Vec<pacta
     settled
 }
 
-/// Like `owed_refunds_run_in_the_order_they_fell_due` (engine_escrow.rs), but the
-/// later clause's number sorts *before* §1.7 as text ("1.10" < "1.7"), so the
-/// order of `state.owed` (by `RuleKey`) disagrees with the order they fell due:
-/// the one that fell due first still runs first.
-#[test]
-fn owed_order_is_by_instant_even_when_clause_numbers_sort_the_other_way() {
+/// The seed escrow plus a second refund, under `number`, 15 business days
+/// after the agreement's date (due the end of 2005-09-12, after §1.7's 10), held
+/// by alpha's dispute from 2005-08-23 through both deadlines, so both are owed;
+/// then the settlement lifts the hold. Returns the settlement's events.
+fn both_refunds_owed_then_settled(number: &str) -> (pacta_core::engine::State, Vec<pacta_core::engine::Event>) {
     let mut agreement = escrow();
     agreement.clauses.push(clause(
-        "1.10",
+        number,
         "Late return",
         vec![Rule::Unless {
             condition: Condition::Received("closing_documents".into()),
@@ -44,26 +39,49 @@ fn owed_order_is_by_instant_even_when_clause_numbers_sort_the_other_way() {
     ));
     let mut state = funded(agreement);
     ok(&mut state, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
-    ok(&mut state, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
+    let ticked = ok(&mut state, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
+    let owed: Vec<_> = ticked.events().filter(|e| matches!(e.kind, EventKind::ActionBlocked { owed: true, .. })).map(|e| e.at).collect();
+    assert_eq!(owed, [ts("2005-09-03T04:00:00Z"), ts("2005-09-13T04:00:00Z")], "both fall due while held, each at its own instant");
+    assert_eq!(state.ledger.custody_total("escrow"), usd("600,000.00"));
     let settled = settle_with_company_share(&mut state);
-    let ran: Vec<&str> = settled
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::OwedActionRan { rule } => Some(rule.clause.as_str()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(ran, ["1.7", "1.10"], "the one that fell due first runs first");
-    let blocked: Vec<(&str, &str)> = settled
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::ActionBlocked { clause, reason, .. } => Some((clause.as_str(), reason.as_str())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(blocked.len(), 1, "{blocked:?}");
-    assert_eq!(blocked[0].0, "1.10");
-    assert!(blocked[0].1.contains("already paid out under §1.7"), "{blocked:?}");
+    (state, settled)
+}
+
+/// When the settlement lifts the hold, the refund that fell due first (§1.7)
+/// returns what the settlement left, and the later one finds the account paid
+/// out, whether the later clause's number sorts after §1.7 ("1.8") or before it
+/// as text ("1.10" < "1.7", so `state.owed`, keyed by rule, lists it first).
+/// Before, the owed actions ran in key order and each refused while another was
+/// owed, so with "1.8" the later clause refunded and §1.7 was refused.
+#[test]
+fn owed_refunds_run_in_the_order_they_fell_due() {
+    for later in ["1.8", "1.10"] {
+        let (state, settled) = both_refunds_owed_then_settled(later);
+        assert!(state.ledger.custody_total("escrow").is_zero());
+        assert_eq!(outside(&state, "company"), "60,000.00");
+        assert_eq!(outside(&state, "alpha"), "-30,000.00", "alpha gets back its share of what the settlement left");
+        let ran: Vec<&str> = settled
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::OwedActionRan { rule } => Some(rule.clause.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ran, ["1.7", later], "the one that fell due first runs first");
+        let to_purchasers = |p: &&pacta_core::ledger::Posting| matches!(&p.credit, LedgerAccount::Outside { party } if party.as_str() != "company");
+        let refunds: Vec<&str> = engine::postings(&settled).filter(to_purchasers).map(|p| &*p.cause.clause).collect();
+        assert_eq!(refunds, ["1.7", "1.7", "1.7"], "the refund that fell due first returns the money");
+        let blocked: Vec<(&str, &str)> = settled
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::ActionBlocked { clause, reason, .. } => Some((clause.as_str(), reason.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(blocked.len(), 1, "{blocked:?}");
+        assert_eq!(blocked[0].0, later);
+        assert!(blocked[0].1.contains("already paid out under §1.7"), "{blocked:?}");
+    }
 }
 
 /// Two deadlines that fall due at the same instant fire in the agreement's

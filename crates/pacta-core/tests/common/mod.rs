@@ -212,6 +212,11 @@ pub fn funded(agreement: Agreement) -> State {
     state
 }
 
+/// A party's outside balance, as text in dollars (`-30,000.00` for one that paid in).
+pub fn outside(state: &State, party: &str) -> String {
+    state.ledger.balance(&pacta_core::ledger::LedgerAccount::outside(party)).display(Currency::USD)
+}
+
 pub fn deliver(state: &mut State, at: &str, who: &str, document: &str) {
     ok(state, cmd(at, who, CommandKind::Deliver { document: document.into(), sha256: [7; 32] }));
 }
