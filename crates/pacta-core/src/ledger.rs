@@ -394,8 +394,7 @@ impl<P: Clone> Ledger<P> {
     /// Records what the agreement knows of `party` (its identity), replacing what
     /// was known before; its money is unchanged.
     pub fn register(&mut self, party: Name, about: P) {
-        let key = party.clone();
-        self.change_record(&key, move |record| record.about = Some(about));
+        self.change_record(&party, move |record| record.about = Some(about));
     }
 
     /// What the agreement knows of `party`; `None` for one never registered.

@@ -28,9 +28,9 @@ pub struct ActionContext {
     pub dispute: Option<u64>,
     /// Directions of a settlement or court order, which decide over any owed rule.
     pub directed: bool,
-    /// When the action runs as owed, the instant it fell due: owed actions that
-    /// fell due after it wait for it, not it for them.
-    pub owed_since: Option<jiff::Timestamp>,
+    /// When the action runs as owed, its place among the owed (`State::owed_order`):
+    /// owed actions after it wait for it, not it for them.
+    pub owed_order: Option<(jiff::Timestamp, u64)>,
 }
 
 impl ActionContext {
@@ -43,7 +43,7 @@ impl ActionContext {
     /// A context whose cause was written before (the agreement keeps a deadline's words).
     pub fn with_cause(clause: &Clause, cause: Cause) -> ActionContext {
         debug_assert!(*cause.clause == *clause.number && *cause.clause_title == *clause.title, "a cause written for this clause");
-        ActionContext { cause, rule: None, anchor_day: None, dispute: None, directed: false, owed_since: None }
+        ActionContext { cause, rule: None, anchor_day: None, dispute: None, directed: false, owed_order: None }
     }
 
     pub fn clause(&self) -> &str {
@@ -132,11 +132,8 @@ impl Txn<'_> {
         if context.directed {
             return Ok(());
         }
-        let before_this = |rule: &RuleKey, since: &jiff::Timestamp| match context.owed_since {
-            Some(own) => match &context.rule {
-                Some(own_rule) => self.state.owed_order(rule, *since) < self.state.owed_order(own_rule, own),
-                None => *since < own,
-            },
+        let before_this = |rule: &RuleKey, since: &jiff::Timestamp| match context.owed_order {
+            Some(own) => self.state.owed_order(rule, *since) < own,
             None => Some(rule) != context.rule.as_ref(),
         };
         let owed = self.state.owed.iter().find(|(rule, since)| before_this(rule, since) && self.state.rule_accounts(rule).iter().any(|a| a == account));

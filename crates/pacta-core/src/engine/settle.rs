@@ -48,8 +48,13 @@ impl Txn<'_> {
     }
 
     fn mark_met_deadlines(&mut self) -> bool {
-        let met: Vec<u64> =
-            self.state.deadlines.values().filter(|d| d.status == DeadlineStatus::Pending && self.deadline_is_met(&d.purpose)).map(|d| d.id).collect();
+        let met: Vec<u64> = self
+            .state
+            .deadlines
+            .values()
+            .filter(|d| d.status == DeadlineStatus::Pending && self.deadline_is_met(&d.purpose))
+            .map(|d| d.id)
+            .collect();
         for &id in &met {
             let due = self.state.deadlines[&id].deadline.due;
             assert!(self.at < due, "a deadline due by now would have fired before this command");
@@ -153,8 +158,7 @@ impl Txn<'_> {
                     (Err(rejection), Mode::Strict) => return Err(rejection),
                     (Err(rejection), Mode::Lenient) => {
                         self.emit(EventKind::RuleFired { rule: key.clone() });
-                        let blocked =
-                            EventKind::ActionBlocked { clause: clause.number.clone(), rule: Some(key.clone()), owed: false, reason: rejection.message };
+                        let blocked = EventKind::ActionBlocked { clause: clause.number.clone(), rule: Some(key.clone()), owed: false, reason: rejection.message };
                         self.emit(blocked);
                     }
                 }
@@ -172,30 +176,33 @@ impl Txn<'_> {
     /// out. One that still cannot act (the settlement or an earlier owed action
     /// left nothing) is recorded as blocked for good.
     fn run_owed_actions(&mut self) -> bool {
-        let mut owed: Vec<(RuleKey, jiff::Timestamp)> = self.state.owed.iter().map(|(rule, since)| (rule.clone(), *since)).collect();
-        owed.sort_by_key(|(rule, since)| self.state.owed_order(rule, *since));
+        // Each owed action's place, computed once: the sort and `check_not_owed` both use it.
+        let mut owed: Vec<((jiff::Timestamp, u64), RuleKey)> =
+            self.state.owed.iter().map(|(rule, since)| (self.state.owed_order(rule, *since), rule.clone())).collect();
+        owed.sort();
         // An owed action that shares an account with an earlier one still held
         // waits for it (stays owed) rather than being refused for good.
         let mut waiting: Vec<String> = Vec::new();
-        let mut ready: Vec<(RuleKey, jiff::Timestamp)> = Vec::new();
-        for (rule, since) in owed {
+        let mut ready: Vec<((jiff::Timestamp, u64), RuleKey)> = Vec::new();
+        for (order, rule) in owed {
             let accounts = self.state.rule_accounts(&rule);
             let free = accounts.iter().all(|a| self.state.ledger.pending_hold(a).is_none() && !waiting.contains(a));
             if free {
-                ready.push((rule, since));
+                ready.push((order, rule));
             } else {
                 waiting.extend(accounts);
             }
         }
-        for (rule, since) in &ready {
+        for (order, rule) in &ready {
+            let since = order.0;
             self.emit(EventKind::OwedActionRan { rule: rule.clone() });
             let agreement = Arc::clone(&self.state.agreement);
             let Some(clause) = agreement.clauses.iter().find(|c| c.number == rule.clause) else { continue };
             let Some(Rule::Unless { actions, .. }) = clause.rules.get(rule.index) else { continue };
-            let because = format!("fell due on {} while the funds were held; carried out once the hold was lifted", self.state.local_day(*since));
+            let because = format!("fell due on {} while the funds were held; carried out once the hold was lifted", self.state.local_day(since));
             let mut context = ActionContext::new(clause, because, Vec::new());
             context.rule = Some(rule.clone());
-            context.owed_since = Some(*since);
+            context.owed_order = Some(*order);
             if let Err(rejection) = self.run_rule(&context, actions) {
                 let blocked = EventKind::ActionBlocked { clause: rule.clause.clone(), rule: Some(rule.clone()), owed: false, reason: rejection.message };
                 self.emit(blocked);
