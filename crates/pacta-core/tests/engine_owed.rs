@@ -5,8 +5,7 @@
 mod common;
 
 use common::*;
-use pacta_core::agreement::{Action, Anchor, Condition, PartyRef, PayAmount, PayLeg, Rule};
-use pacta_core::calendar::Period;
+use pacta_core::agreement::{Action, PartyRef, PayAmount, PayLeg, Rule};
 use pacta_core::consent::{Direction, Terms};
 use pacta_core::engine::{self, CommandKind, EventKind};
 use pacta_core::ledger::LedgerAccount;
@@ -27,16 +26,7 @@ fn settle_with_company_share(state: &mut pacta_core::engine::State) -> Vec<pacta
 /// then the settlement lifts the hold. Returns the settlement's events.
 fn both_refunds_owed_then_settled(number: &str) -> (pacta_core::engine::State, Vec<pacta_core::engine::Event>) {
     let mut agreement = escrow();
-    agreement.clauses.push(clause(
-        number,
-        "Late return",
-        vec![Rule::Unless {
-            condition: Condition::Received("closing_documents".into()),
-            period: Period::business_days(15),
-            anchor: Anchor::Dated,
-            actions: vec![Action::Refund { account: "escrow".into() }],
-        }],
-    ));
+    agreement.clauses.push(unless_received(number, "Late return", "closing_documents", 15, vec![Action::Refund { account: "escrow".into() }]));
     let mut state = funded(agreement);
     ok(&mut state, cmd("2005-08-23T10:00:00-04:00", "alpha", CommandKind::Dispute { reason: "ownership of funds".into() }));
     let ticked = ok(&mut state, cmd("2005-09-14T00:00:00-04:00", "company", CommandKind::Tick));
@@ -94,15 +84,12 @@ fn owed_refunds_run_in_the_order_they_fell_due() {
 fn owed_actions_due_at_the_same_instant_run_in_the_order_they_would_have_fired() {
     let with_late_payout = || {
         let mut agreement = escrow();
-        agreement.clauses.push(clause(
+        agreement.clauses.push(unless_received(
             "1.10",
             "Payout to the company",
-            vec![Rule::Unless {
-                condition: Condition::Received("closing_documents".into()),
-                period: Period::business_days(10),
-                anchor: Anchor::Dated,
-                actions: vec![Action::Pay { from: "escrow".into(), legs: vec![PayLeg { amount: PayAmount::Rest, to: PartyRef::One("company".into()) }] }],
-            }],
+            "closing_documents",
+            10,
+            vec![Action::Pay { from: "escrow".into(), legs: vec![PayLeg { amount: PayAmount::Rest, to: PartyRef::One("company".into()) }] }],
         ));
         agreement
     };
@@ -143,29 +130,17 @@ fn an_owed_action_waiting_for_an_earlier_one_stays_owed() {
             act: Permission::Deposit { account: "fees".into() },
         }],
     ));
-    agreement.clauses.push(clause(
+    agreement.clauses.push(unless_received(
         "1.7",
         "Fee and return of fees",
-        vec![Rule::Unless {
-            condition: Condition::Received("nir_waiver".into()),
-            period: Period::business_days(10),
-            anchor: Anchor::Dated,
-            actions: vec![
-                Action::Pay { from: "escrow".into(), legs: vec![PayLeg { amount: PayAmount::Fixed(usd("100,000.00")), to: PartyRef::One("company".into()) }] },
-                Action::Refund { account: "fees".into() },
-            ],
-        }],
+        "nir_waiver",
+        10,
+        vec![
+            Action::Pay { from: "escrow".into(), legs: vec![PayLeg { amount: PayAmount::Fixed(usd("100,000.00")), to: PartyRef::One("company".into()) }] },
+            Action::Refund { account: "fees".into() },
+        ],
     ));
-    agreement.clauses.push(clause(
-        "1.8",
-        "Return of the rest",
-        vec![Rule::Unless {
-            condition: Condition::Received("closing_documents".into()),
-            period: Period::business_days(15),
-            anchor: Anchor::Dated,
-            actions: vec![Action::Refund { account: "escrow".into() }],
-        }],
-    ));
+    agreement.clauses.push(unless_received("1.8", "Return of the rest", "closing_documents", 15, vec![Action::Refund { account: "escrow".into() }]));
     let until = vec![HoldRelease::Signed("settlement".into()), HoldRelease::CourtOrder];
     agreement.clauses.push(clause(
         "2.14",

@@ -46,6 +46,14 @@ async fn append_all(store: &Store, journal: &Journal) {
     }
 }
 
+/// The journal holds `journal`'s events exactly through `last`, an append that
+/// landed, and verifies clean.
+async fn assert_landed_through(db: &TestDb, journal: &Journal, last: Append<'_>) {
+    let end = last.expected_seq as usize + last.events.len();
+    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
+    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+}
+
 async fn every_scenario_appends_and_loads_back_equal(db: &TestDb) {
     let journals = all_journals();
     assert!(journals.len() >= 17, "every scenario is used");
@@ -527,9 +535,7 @@ async fn a_head_this_store_remembers_is_still_guarded_by_the_database(db: &TestD
     assert!(matches!(other.append(appends[3]).await, Err(AppendError::Conflict { .. })));
     other.append(appends[4]).await.unwrap();
     db.store.append(appends[5]).await.unwrap();
-    let end = appends[5].expected_seq as usize + appends[5].events.len();
-    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
-    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+    assert_landed_through(db, &journal, appends[5]).await;
 }
 
 /// The database checks the head's hash as well as its seq: if the head a store
@@ -575,9 +581,7 @@ async fn tasks_racing_through_one_store_one_wins_and_it_carries_on(db: &TestDb) 
         assert!(matches!(lost, Err(AppendError::Conflict { .. })), "every other gets a Conflict: {lost:?}");
     }
     db.store.append(appends[3]).await.unwrap();
-    let end = appends[3].expected_seq as usize + appends[3].events.len();
-    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
-    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+    assert_landed_through(db, &journal, appends[3]).await;
 }
 
 /// Pipelined group commits: the next batch is laid out on the heads of one still
@@ -593,9 +597,7 @@ async fn a_batch_prepared_while_the_one_before_commits_lands_after_it(db: &TestD
     let second = db.store.prepare_batch(&appends[2..3], &[]).await.unwrap();
     committing.await.expect("the task ran").unwrap();
     second.commit().await.unwrap();
-    let end = appends[2].expected_seq as usize + appends[2].events.len();
-    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
-    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+    assert_landed_through(db, &journal, appends[2]).await;
 }
 
 /// A batch laid out on the heads of one that then fails (here, its receipt was
@@ -622,9 +624,7 @@ async fn a_batch_prepared_on_one_that_fails_lands_nothing(db: &TestDb) {
     assert_eq!(db.store.head(&journal.id).await.unwrap(), head, "nothing moved");
     db.store.append(appends[1]).await.unwrap();
     db.store.append(appends[2]).await.unwrap();
-    let end = appends[2].expected_seq as usize + appends[2].events.len();
-    assert_eq!(db.store.load(&journal.id).await.unwrap(), journal.events[..end]);
-    assert!(pacta_store::verify(&db.store, |_| {}).await.unwrap().is_clean());
+    assert_landed_through(db, &journal, appends[2]).await;
 }
 
 /// A prepared batch dropped without committing never lands, and neither does

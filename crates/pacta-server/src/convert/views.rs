@@ -146,11 +146,7 @@ pub fn balances(state: &State) -> BalancesView {
             account: a.name.clone(),
             held_by: a.held_by.clone(),
             total: money(state, state.ledger.custody_total(&a.name)),
-            parts: state
-                .ledger
-                .custody_parts(&a.name)
-                .map(|(d, m)| CustodyPart { depositor: d.depositor().map(Name::to_string), balance: money(state, m) })
-                .collect(),
+            parts: state.ledger.custody_parts(&a.name).map(|(d, m)| CustodyPart { depositor: d.depositor().map(Name::to_string), balance: money(state, m) }).collect(),
         })
         .collect();
     let mut parties = Vec::new();
