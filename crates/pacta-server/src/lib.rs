@@ -55,6 +55,15 @@ use crate::scheduler::Scheduler;
 use crate::tables::Tables;
 use crate::writer::Writer;
 
+/// Most commands per group commit, by default. The writer takes only what has
+/// queued (no delay), so batches this large form only under load, where each
+/// commit's fixed costs (the fsync, each agreement's head row, frame row and key)
+/// are shared by more commands: on the durable bench (200 offerings × 50
+/// purchasers), SQLite committed its 40,800 commands in 40–66 ms in all, 4,096 at
+/// a time, against 150–280 ms 1,000 at a time. The price is latency under load: a
+/// full batch is decided (some 15 ms) before any of it commits.
+pub const MAX_BATCH: usize = 4096;
+
 pub struct Config {
     /// `sqlite://PATH`, a bare path, or `postgres://…`.
     pub database: String,
@@ -77,7 +86,7 @@ impl Config {
             database: database.into(),
             listen,
             admin_token: None,
-            max_batch: 1000,
+            max_batch: MAX_BATCH,
             idempotency_retention: Duration::from_secs(24 * 3600),
             discover_every: None,
         }

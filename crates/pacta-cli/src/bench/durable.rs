@@ -16,8 +16,8 @@ use tokio::task::JoinHandle;
 use super::workload::{self, Offering};
 use super::Measurement;
 
-/// Commands per group commit, as the server's writer batches them.
-pub const BATCH_COMMANDS: usize = 1_000;
+/// Commands per group commit, as the server's writer batches them under load.
+pub const BATCH_COMMANDS: usize = pacta_server::MAX_BATCH;
 
 /// One group commit's events: `(offering, events)`, one entry per offering in it.
 type Batch = Vec<(usize, Vec<Event>)>;
