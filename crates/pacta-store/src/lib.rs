@@ -11,6 +11,7 @@
 //!   src/chain.rs         entry hash = SHA-256 over length-prefixed fields
 //!   src/frame.rs         a frame's binary layout; reading an agreement's stored rows back as entries
 //!   src/store.rs         Store: connect, migrate, put_source, append_batch, load, …
+//!   src/split.rs         a large batch's encoding, hashing and compression on several cores
 //!   src/verify.rs        verify(store) -> VerifyReport
 //!   src/backend.rs       the seam to the adapters (one trait, implemented for both)
 //!   sql/*.sql            EVERY query, one per file, shared by both adapters
@@ -94,6 +95,7 @@ pub mod chain;
 pub mod codec;
 mod frame;
 mod heads;
+mod split;
 mod store;
 mod verify;
 

@@ -14,6 +14,7 @@ use crate::chain::{self, GENESIS};
 use crate::codec::{self, CodecError};
 use crate::frame;
 use crate::heads::{Heads, Start};
+use crate::split;
 
 /// Which database a `Store` runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -530,7 +531,19 @@ fn invalid(append: &Append<'_>, reason: impl Into<String>) -> AppendError {
     AppendError::Invalid { agreement_id: append.agreement_id.to_string(), reason: reason.into() }
 }
 
+/// Each append checked and its events encoded, a large batch in parts on several
+/// threads (see `split`); the first error in batch order if any.
 fn prepare<'a>(batch: &'a [Append<'a>]) -> Result<Vec<Prepared<'a>>, AppendError> {
+    let events = batch.iter().map(|append| append.events.len()).sum();
+    let parts = split::map_chunks(batch, split::parts_for(events), prepare_part);
+    let mut prepared = Vec::with_capacity(batch.len());
+    for part in parts {
+        prepared.extend(part?);
+    }
+    Ok(prepared)
+}
+
+fn prepare_part<'a>(batch: &'a [Append<'a>]) -> Result<Vec<Prepared<'a>>, AppendError> {
     batch
         .iter()
         .map(|append| {
@@ -636,16 +649,36 @@ struct Running<'a> {
     source: Option<[u8; 32]>,
     opened_at: Option<String>,
     /// This batch's entries of the agreement, one frame (see `frame`), and what
-    /// their postings move per account label.
+    /// their postings move per account label; then, once sealed, the frame's
+    /// `body` and `balances` columns as stored.
     body: Vec<u8>,
     movements: BTreeMap<&'a str, i128>,
+    balances: Vec<u8>,
 }
 
 impl Running<'_> {
     fn new(start: Start) -> Self {
         let mut body = Vec::new();
         frame::start(&mut body, &start.hash);
-        Running { seq: start.seq, hash: start.hash, start, source: None, opened_at: None, body, movements: BTreeMap::new() }
+        Running { seq: start.seq, hash: start.hash, start, source: None, opened_at: None, body, movements: BTreeMap::new(), balances: Vec::new() }
+    }
+
+    /// Turns the frame's entries into its stored columns: the body compressed when
+    /// that is shorter (`frame::write_body`), the movements that are not zero.
+    fn seal(&mut self, id: &str) -> Result<(), AppendError> {
+        let mut stored = Vec::with_capacity(self.body.len());
+        frame::write_body(&mut stored, &self.body);
+        self.body = stored;
+        let mut movements = Vec::with_capacity(self.movements.len());
+        for (label, delta) in &self.movements {
+            if *delta != 0 {
+                let delta = i64::try_from(*delta)
+                    .map_err(|_| AppendError::Database(sqlx::Error::Protocol(format!("agreement `{id}`: the balance change of `{label}` overflows"))))?;
+                movements.push((*label, delta));
+            }
+        }
+        frame::encode_balances(&mut self.balances, movements);
+        Ok(())
     }
 }
 
@@ -718,25 +751,17 @@ struct Layout {
 /// Lays out a prepared batch: each agreement's frame starting where `starts` says
 /// its journal ends, hashed entry by entry, and the rows that write them.
 fn lay_out(prepared: &[Prepared<'_>], starts: &HashMap<&str, Start>) -> Result<Layout, AppendError> {
-    let running = run(prepared, starts)?;
+    let running = sealed_frames(prepared, starts)?;
     let mut new_agreements = Rows::tuples();
     let mut moved_heads = Rows::tuples();
     let mut frames = Rows::tuples();
-    let mut bytes: Vec<u8> = Vec::with_capacity(running.values().map(|r| r.body.len() + 64).sum());
+    let mut bytes: Vec<u8> = Vec::with_capacity(running.values().map(|r| r.body.len() + r.balances.len()).sum());
     for (id, state) in &running {
         head_row(if state.start.stored { &mut moved_heads } else { &mut new_agreements }, id, state);
         let body_at = bytes.len();
-        frame::write_body(&mut bytes, &state.body);
+        bytes.extend_from_slice(&state.body);
         let balances_at = bytes.len();
-        let mut movements = Vec::with_capacity(state.movements.len());
-        for (label, delta) in &state.movements {
-            if *delta != 0 {
-                let delta = i64::try_from(*delta)
-                    .map_err(|_| AppendError::Database(sqlx::Error::Protocol(format!("agreement `{id}`: the balance change of `{label}` overflows"))))?;
-                movements.push((*label, delta));
-            }
-        }
-        frame::encode_balances(&mut bytes, movements);
+        bytes.extend_from_slice(&state.balances);
         frames
             .row()
             .str("agreement_id", id)
@@ -758,11 +783,43 @@ fn lay_out(prepared: &[Prepared<'_>], starts: &HashMap<&str, Start>) -> Result<L
     })
 }
 
+/// Every agreement's frame, hashed and sealed. Agreements are independent, so a
+/// batch of many is dealt out in parts (each agreement whole to one part, in the
+/// order it first appears) that run on threads of their own (see `split`). If
+/// the appends of several agreements are stale, the conflict reported is the
+/// first found in the first part that has one.
+fn sealed_frames<'a>(prepared: &'a [Prepared<'a>], starts: &HashMap<&str, Start>) -> Result<BTreeMap<&'a str, Running<'a>>, AppendError> {
+    let mut part_of: HashMap<&str, usize> = HashMap::new();
+    for p in prepared {
+        let next = part_of.len();
+        part_of.entry(p.append.agreement_id).or_insert(next);
+    }
+    let parts = split::parts_for(prepared.iter().map(|p| p.encoded.len()).sum::<usize>()).min(part_of.len());
+    let mut dealt: Vec<Vec<&Prepared<'a>>> = vec![Vec::new(); parts];
+    for p in prepared {
+        dealt[part_of[p.append.agreement_id] % parts].push(p);
+    }
+    let mut frames = BTreeMap::new();
+    // `dealt` has `parts` entries, so each chunk is one part.
+    for part in split::map_chunks(&dealt, parts, |chunk| seal_part(&chunk[0], starts)) {
+        frames.extend(part?);
+    }
+    Ok(frames)
+}
+
+fn seal_part<'a>(prepared: &[&'a Prepared<'a>], starts: &HashMap<&str, Start>) -> Result<BTreeMap<&'a str, Running<'a>>, AppendError> {
+    let mut running = run(prepared, starts)?;
+    for (id, state) in &mut running {
+        state.seal(id)?;
+    }
+    Ok(running)
+}
+
 /// One frame per agreement: its appends of this batch, in batch order, each
 /// entry hashed on the one before it.
-fn run<'a>(prepared: &'a [Prepared<'a>], starts: &HashMap<&str, Start>) -> Result<BTreeMap<&'a str, Running<'a>>, AppendError> {
+fn run<'a>(prepared: &[&'a Prepared<'a>], starts: &HashMap<&str, Start>) -> Result<BTreeMap<&'a str, Running<'a>>, AppendError> {
     let mut running: BTreeMap<&'a str, Running> = BTreeMap::new();
-    for p in prepared {
+    for p in prepared.iter().copied() {
         let id = p.append.agreement_id;
         let state = running.entry(id).or_insert_with(|| Running::new(*starts.get(id).expect("every agreement of the batch has a start")));
         if state.seq != p.append.expected_seq {

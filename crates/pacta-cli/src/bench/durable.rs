@@ -31,29 +31,21 @@ pub async fn measure(store: &Store, offerings: &[Offering]) -> anyhow::Result<[M
     let opened: Vec<&[Event]> = offerings.iter().map(|o| o.opened.as_slice()).collect();
     open(store, &ids, &opened).await?;
     let mut heads: Vec<u64> = offerings.iter().map(|o| o.opened.len() as u64).collect();
-    let mut states: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
     let longest = offerings.iter().map(|o| o.commands.len()).max().unwrap_or(0);
     let order: Vec<(usize, usize)> =
         (0..longest).flat_map(|c| (0..offerings.len()).filter(move |&o| c < offerings[o].commands.len()).map(move |o| (o, c))).collect();
-    let mut batches: Vec<Batch> = Vec::with_capacity(order.len() / BATCH_COMMANDS + 1);
+    // The batches, decided once before the clock starts, for the store-alone run
+    // below. The timed run decides them again and keeps none, as the server keeps
+    // none: keeping them there made it pay for fresh memory the server reuses.
+    let mut scratch: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
+    let batches: Vec<Batch> = order.chunks(BATCH_COMMANDS).map(|chunk| decide(&mut scratch, offerings, chunk)).collect::<anyhow::Result<_>>()?;
+    drop(scratch);
+    let mut states: Vec<State> = offerings.iter().map(|o| o.state.clone()).collect();
     let mut commits = Pipeline::default();
     let started = Instant::now();
     for chunk in order.chunks(BATCH_COMMANDS) {
-        // Where each offering's events sit in `pending`: a linear search per
-        // command made building a batch quadratic in its size.
-        let mut slot: HashMap<usize, usize> = HashMap::with_capacity(chunk.len());
-        let mut pending: Batch = Vec::new();
-        for &(o, c) in chunk {
-            let decision = engine::execute(&mut states[o], &offerings[o].commands[c]);
-            anyhow::ensure!(decision.outcome.is_ok(), "the workload is valid: {:?}", decision.outcome);
-            let i = *slot.entry(o).or_insert_with(|| {
-                pending.push((o, Vec::new()));
-                pending.len() - 1
-            });
-            pending[i].1.extend(decision.events().cloned());
-        }
+        let pending = decide(&mut states, offerings, chunk)?;
         append(store, &mut commits, &ids, &mut heads, &pending).await?;
-        batches.push(pending);
     }
     commits.finish().await?;
     let inline = Measurement {
@@ -110,6 +102,25 @@ pub async fn sweep(store: &Store, offerings: &[Offering]) -> anyhow::Result<Meas
     commits.finish().await?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Measurement { name: "durable deadline sweep: escrows refunded and committed", items: states.len() as u64, unit: "escrows", seconds })
+}
+
+/// One group commit's commands applied by the engine: each offering's events, in
+/// the order its commands came.
+fn decide(states: &mut [State], offerings: &[Offering], chunk: &[(usize, usize)]) -> anyhow::Result<Batch> {
+    // Where each offering's events sit in `pending`: a linear search per
+    // command made building a batch quadratic in its size.
+    let mut slot: HashMap<usize, usize> = HashMap::with_capacity(chunk.len());
+    let mut pending: Batch = Vec::new();
+    for &(o, c) in chunk {
+        let decision = engine::execute(&mut states[o], &offerings[o].commands[c]);
+        anyhow::ensure!(decision.outcome.is_ok(), "the workload is valid: {:?}", decision.outcome);
+        let i = *slot.entry(o).or_insert_with(|| {
+            pending.push((o, Vec::new()));
+            pending.len() - 1
+        });
+        pending[i].1.extend(decision.events().cloned());
+    }
+    Ok(pending)
 }
 
 /// Opens each agreement, `BATCH_COMMANDS` to a commit (not timed).
