@@ -60,7 +60,7 @@ use crate::writer::Writer;
 /// commit's fixed costs (the fsync, each agreement's head row, frame row and key)
 /// are shared by more commands: on the durable bench (200 offerings × 50
 /// purchasers), SQLite committed its 40,800 commands in 40–66 ms in all, 4,096 at
-/// a time, against 150–280 ms 1,000 at a time. The price is latency under load: a
+/// a time, against 146–285 ms 1,000 at a time. The price is latency under load: a
 /// full batch is decided (some 15 ms) before any of it commits.
 pub const MAX_BATCH: usize = 4096;
 
