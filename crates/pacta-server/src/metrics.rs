@@ -5,7 +5,8 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-const BATCH_BUCKETS: [f64; 10] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0];
+/// Batch sizes, up to the default most a batch holds (`MAX_BATCH`, 4,096).
+const BATCH_BUCKETS: [f64; 12] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 4096.0];
 const COMMIT_BUCKETS: [f64; 11] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0];
 
 pub struct Histogram<const N: usize> {
@@ -50,7 +51,7 @@ pub struct Metrics {
     pub conflicts: AtomicU64,
     pub deadlines_fired: AtomicU64,
     pub events_appended: AtomicU64,
-    pub batch_size: Histogram<10>,
+    pub batch_size: Histogram<12>,
     pub commit_seconds: Histogram<11>,
 }
 
