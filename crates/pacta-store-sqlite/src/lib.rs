@@ -47,19 +47,20 @@ const WRITER_CACHE_KIB: u32 = 64 * 1024;
 /// database file (SQLite's default is 1,000). A group commit rewrites the same
 /// hot pages (the heads, the tail of the frames' key) batch after batch; each
 /// checkpoint writes every page it finds once and fsyncs the file, so checkpointing
-/// a quarter as often writes those pages a quarter as often. The WAL then grows
-/// to about 32 MiB before it is reused.
-const WRITER_CHECKPOINT_PAGES: u32 = 8192;
+/// an eighth as often writes those pages an eighth as often. The WAL then grows
+/// to about 32 MiB before it is reused. Set on every connection: the pool's also
+/// write (sources, tokens, purges), and whichever commits past the mark checkpoints.
+const CHECKPOINT_PAGES: u32 = 8192;
 
 impl Db {
     /// Opens (creating it if missing) the SQLite file named by `sqlite://PATH`,
     /// `sqlite:PATH` or a bare path, in WAL mode with `synchronous=FULL` (a commit
-    /// is on disk when it returns) and foreign keys on. Write transactions run on
-    /// one connection of their own, with a larger page cache (see `Db`), rarer
-    /// checkpoints, and statement journals in memory: a statement that writes many
-    /// rows keeps a copy of every page it changes (to undo just itself), which
-    /// would otherwise spill to a temporary file past 64 KiB; a group commit's
-    /// insert of frames is such a statement.
+    /// is on disk when it returns), foreign keys on and rarer checkpoints (see
+    /// `CHECKPOINT_PAGES`). Write transactions run on one connection of their
+    /// own, with a larger page cache (see `Db`) and statement journals in memory:
+    /// a statement that writes many rows keeps a copy of every page it changes (to
+    /// undo just itself), which would otherwise spill to a temporary file past
+    /// 64 KiB; a group commit's insert of frames is such a statement.
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         let options = if url.starts_with("sqlite:") { SqliteConnectOptions::from_str(url)? } else { SqliteConnectOptions::new().filename(url) };
         let options = options
@@ -67,12 +68,9 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let writer_options = options
-            .clone()
-            .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
-            .pragma("temp_store", "memory")
-            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string());
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("wal_autocheckpoint", CHECKPOINT_PAGES.to_string());
+        let writer_options = options.clone().pragma("cache_size", format!("-{WRITER_CACHE_KIB}")).pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await?;
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         Ok(Db { pool, writer })

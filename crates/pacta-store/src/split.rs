@@ -12,13 +12,13 @@ use std::sync::OnceLock;
 /// Most parts one batch is cut into.
 const MAX_PARTS: usize = 4;
 
-/// Events per part, at least: laying out an event takes a microsecond or two and
-/// a thread some tens of microseconds, so a batch of fewer stays on the calling
-/// thread.
+/// Events per part, on average (parts are cut by appends or by agreements):
+/// laying out an event takes a microsecond or two and a thread some tens of
+/// microseconds, so a batch of fewer stays on the calling thread.
 const EVENTS_PER_PART: usize = 512;
 
 /// How many parts a batch of `events` events is cut into: one per core, at most
-/// `MAX_PARTS`, each of at least `EVENTS_PER_PART` events.
+/// `MAX_PARTS`, and no more than one per `EVENTS_PER_PART` events.
 pub(crate) fn parts_for(events: usize) -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -26,7 +26,8 @@ pub(crate) fn parts_for(events: usize) -> usize {
 }
 
 /// `f` over `parts` contiguous chunks of `items`, the first on this thread and
-/// the others on threads of their own; the results in the chunks' order.
+/// the others on threads of their own; the results in the chunks' order. A chunk
+/// whose thread the system refuses runs on this thread instead: slower, not wrong.
 pub(crate) fn map_chunks<'t, T: Sync, R: Send>(items: &'t [T], parts: usize, f: impl Fn(&'t [T]) -> R + Sync) -> Vec<R> {
     if parts <= 1 || items.len() < 2 {
         return vec![f(items)];
@@ -36,10 +37,15 @@ pub(crate) fn map_chunks<'t, T: Sync, R: Send>(items: &'t [T], parts: usize, f: 
     let first = chunks.next().expect("items is not empty");
     let f = &f;
     std::thread::scope(|scope| {
-        let others: Vec<_> = chunks.map(|chunk| scope.spawn(move || f(chunk))).collect();
+        let others: Vec<_> = chunks.map(|chunk| (chunk, std::thread::Builder::new().spawn_scoped(scope, move || f(chunk)))).collect();
         let mut results = Vec::with_capacity(others.len() + 1);
         results.push(f(first));
-        results.extend(others.into_iter().map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
+        for (chunk, spawned) in others {
+            results.push(match spawned {
+                Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => f(chunk),
+            });
+        }
         results
     })
 }

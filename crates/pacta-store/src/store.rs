@@ -751,7 +751,14 @@ struct Layout {
 /// Lays out a prepared batch: each agreement's frame starting where `starts` says
 /// its journal ends, hashed entry by entry, and the rows that write them.
 fn lay_out(prepared: &[Prepared<'_>], starts: &HashMap<&str, Start>) -> Result<Layout, AppendError> {
-    let running = sealed_frames(prepared, starts)?;
+    let events = prepared.iter().map(|p| p.encoded.len()).sum();
+    lay_out_in(prepared, starts, split::parts_for(events))
+}
+
+/// `lay_out` in `parts` parts: the same layout whatever their number.
+fn lay_out_in(prepared: &[Prepared<'_>], starts: &HashMap<&str, Start>, parts: usize) -> Result<Layout, AppendError> {
+    check_seqs(prepared, starts)?;
+    let running = sealed_frames(prepared, starts, parts)?;
     let mut new_agreements = Rows::tuples();
     let mut moved_heads = Rows::tuples();
     let mut frames = Rows::tuples();
@@ -783,18 +790,32 @@ fn lay_out(prepared: &[Prepared<'_>], starts: &HashMap<&str, Start>) -> Result<L
     })
 }
 
+/// The first append, in batch order, that does not start where its agreement's
+/// journal (or its previous append in the batch) ends. Checked before the frames
+/// are dealt out to parts, so the conflict reported does not depend on them.
+fn check_seqs(prepared: &[Prepared<'_>], starts: &HashMap<&str, Start>) -> Result<(), AppendError> {
+    let mut ends: HashMap<&str, u64> = HashMap::with_capacity(starts.len());
+    for p in prepared {
+        let id = p.append.agreement_id;
+        let end = ends.entry(id).or_insert_with(|| starts.get(id).expect("every agreement of the batch has a start").seq);
+        if *end != p.append.expected_seq {
+            return Err(AppendError::Conflict { agreement_id: id.to_string(), expected: p.append.expected_seq, actual: *end });
+        }
+        *end += p.encoded.len() as u64;
+    }
+    Ok(())
+}
+
 /// Every agreement's frame, hashed and sealed. Agreements are independent, so a
-/// batch of many is dealt out in parts (each agreement whole to one part, in the
-/// order it first appears) that run on threads of their own (see `split`). If
-/// the appends of several agreements are stale, the conflict reported is the
-/// first found in the first part that has one.
-fn sealed_frames<'a>(prepared: &'a [Prepared<'a>], starts: &HashMap<&str, Start>) -> Result<BTreeMap<&'a str, Running<'a>>, AppendError> {
+/// batch of many is dealt out in `parts` parts (each agreement whole to one part,
+/// in the order it first appears) that run on threads of their own (see `split`).
+fn sealed_frames<'a>(prepared: &'a [Prepared<'a>], starts: &HashMap<&str, Start>, parts: usize) -> Result<BTreeMap<&'a str, Running<'a>>, AppendError> {
     let mut part_of: HashMap<&str, usize> = HashMap::new();
     for p in prepared {
         let next = part_of.len();
         part_of.entry(p.append.agreement_id).or_insert(next);
     }
-    let parts = split::parts_for(prepared.iter().map(|p| p.encoded.len()).sum::<usize>()).min(part_of.len());
+    let parts = parts.min(part_of.len()).max(1);
     let mut dealt: Vec<Vec<&Prepared<'a>>> = vec![Vec::new(); parts];
     for p in prepared {
         dealt[part_of[p.append.agreement_id] % parts].push(p);
@@ -945,4 +966,71 @@ async fn diagnose<D: Sql>(db: &D, appends: &[(String, u64, u64)], starts: &HashM
     }
     let diverged = starts.iter().find(|(id, start)| start.stored && heads.get(*id).is_some_and(|head| head.hash != start.hash));
     diverged.map(|(id, start)| AppendError::Diverged { agreement_id: id.to_string(), seq: start.seq })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(n: u64) -> Vec<Event> {
+        let at = Timestamp::from_second(1_125_000_000).expect("a valid instant");
+        let kind = |i: u64| match i % 2 {
+            0 => EventKind::DeadlineFired { id: i },
+            _ => EventKind::Closed { account: "escrow".to_string(), clause: format!("1.{i}") },
+        };
+        (0..n).map(|i| Event { at, kind: kind(i) }).collect()
+    }
+
+    /// 300 agreements at seq 10; every fifth appends 40 events (a frame long
+    /// enough to be compressed), the others 3; every seventh appends again later
+    /// in the batch.
+    fn batch<'a>(ids: &'a [String], journal: &'a [Event], stale: bool) -> Vec<Append<'a>> {
+        let first = |i: usize| if i % 5 == 0 { &journal[..40] } else { &journal[..3] };
+        let expected = if stale { 9 } else { 10 };
+        let mut batch: Vec<Append<'a>> = ids.iter().enumerate().map(|(i, id)| Append { agreement_id: id, expected_seq: expected, events: first(i) }).collect();
+        for (i, id) in ids.iter().enumerate().step_by(7) {
+            batch.push(Append { agreement_id: id, expected_seq: expected + first(i).len() as u64, events: &journal[40..43] });
+        }
+        batch
+    }
+
+    fn starts(ids: &[String]) -> HashMap<&str, Start> {
+        ids.iter().map(|id| (id.as_str(), Start { seq: 10, hash: [7; 32], stored: true })).collect()
+    }
+
+    #[test]
+    fn the_layout_does_not_depend_on_the_parts() {
+        let ids: Vec<String> = (0..300).map(|i| format!("a{i:03}")).collect();
+        let journal = events(60);
+        let batch = batch(&ids, &journal, false);
+        let prepared = prepare(&batch).expect("a valid batch");
+        let starts = starts(&ids);
+        let one = lay_out_in(&prepared, &starts, 1).expect("laid out");
+        let rows: BTreeMap<String, (String, i64, i64, usize, usize, usize, usize)> = serde_json::from_str(&one.frames).expect("rows are JSON");
+        let compressed = rows.values().filter(|row| one.bytes[row.3] == 2).count();
+        assert_eq!((rows.len(), compressed), (300, 60), "one frame per agreement; every fifth long enough to be compressed");
+        for parts in 2..=4 {
+            let other = lay_out_in(&prepared, &starts, parts).expect("laid out");
+            assert_eq!(other.moved_heads, one.moved_heads, "{parts} parts");
+            assert_eq!(other.frames, one.frames, "{parts} parts");
+            assert_eq!(other.bytes, one.bytes, "{parts} parts");
+            assert_eq!(other.heads, one.heads, "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn the_conflict_reported_is_the_first_stale_append_whatever_the_parts() {
+        let ids: Vec<String> = (0..300).map(|i| format!("a{i:03}")).collect();
+        let journal = events(60);
+        let batch = batch(&ids, &journal, true);
+        let prepared = prepare(&batch).expect("a valid batch");
+        let starts = starts(&ids);
+        for parts in 1..=4 {
+            match lay_out_in(&prepared, &starts, parts) {
+                Err(AppendError::Conflict { agreement_id, expected: 9, actual: 10 }) => assert_eq!(agreement_id, "a000", "{parts} parts"),
+                Err(other) => panic!("{parts} parts: expected a conflict, got {other:?}"),
+                Ok(_) => panic!("{parts} parts: a stale batch was laid out"),
+            }
+        }
+    }
 }
