@@ -994,23 +994,24 @@ mod tests {
         batch
     }
 
-    fn starts(ids: &[String]) -> HashMap<&str, Start> {
-        ids.iter().map(|id| (id.as_str(), Start { seq: 10, hash: [7; 32], stored: true })).collect()
+    /// The batch of `batch`, laid out in 1 to 4 parts.
+    fn laid_out(stale: bool) -> Vec<Result<Layout, AppendError>> {
+        let ids: Vec<String> = (0..300).map(|i| format!("a{i:03}")).collect();
+        let journal = events(60);
+        let batch = batch(&ids, &journal, stale);
+        let prepared = prepare(&batch).expect("a valid batch");
+        let starts: HashMap<&str, Start> = ids.iter().map(|id| (id.as_str(), Start { seq: 10, hash: [7; 32], stored: true })).collect();
+        (1..=4).map(|parts| lay_out_in(&prepared, &starts, parts)).collect()
     }
 
     #[test]
     fn the_layout_does_not_depend_on_the_parts() {
-        let ids: Vec<String> = (0..300).map(|i| format!("a{i:03}")).collect();
-        let journal = events(60);
-        let batch = batch(&ids, &journal, false);
-        let prepared = prepare(&batch).expect("a valid batch");
-        let starts = starts(&ids);
-        let one = lay_out_in(&prepared, &starts, 1).expect("laid out");
+        let layouts: Vec<Layout> = laid_out(false).into_iter().map(|layout| layout.expect("laid out")).collect();
+        let one = &layouts[0];
         let rows: BTreeMap<String, (String, i64, i64, usize, usize, usize, usize)> = serde_json::from_str(&one.frames).expect("rows are JSON");
         let compressed = rows.values().filter(|row| one.bytes[row.3] == 2).count();
         assert_eq!((rows.len(), compressed), (300, 60), "one frame per agreement; every fifth long enough to be compressed");
-        for parts in 2..=4 {
-            let other = lay_out_in(&prepared, &starts, parts).expect("laid out");
+        for (other, parts) in layouts.iter().zip(1..) {
             assert_eq!(other.moved_heads, one.moved_heads, "{parts} parts");
             assert_eq!(other.frames, one.frames, "{parts} parts");
             assert_eq!(other.bytes, one.bytes, "{parts} parts");
@@ -1020,13 +1021,8 @@ mod tests {
 
     #[test]
     fn the_conflict_reported_is_the_first_stale_append_whatever_the_parts() {
-        let ids: Vec<String> = (0..300).map(|i| format!("a{i:03}")).collect();
-        let journal = events(60);
-        let batch = batch(&ids, &journal, true);
-        let prepared = prepare(&batch).expect("a valid batch");
-        let starts = starts(&ids);
-        for parts in 1..=4 {
-            match lay_out_in(&prepared, &starts, parts) {
+        for (outcome, parts) in laid_out(true).into_iter().zip(1..) {
+            match outcome {
                 Err(AppendError::Conflict { agreement_id, expected: 9, actual: 10 }) => assert_eq!(agreement_id, "a000", "{parts} parts"),
                 Err(other) => panic!("{parts} parts: expected a conflict, got {other:?}"),
                 Ok(_) => panic!("{parts} parts: a stale batch was laid out"),
