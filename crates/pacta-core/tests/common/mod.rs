@@ -46,11 +46,8 @@ pub fn unless_received(number: &str, title: &str, document: &str, business_days:
 
 /// The seed escrow (seed 002, Articles 1 and 2), as agreements/escrow.pact means it.
 pub fn escrow() -> Agreement {
-    let docs_in = vec![
-        Condition::Received("nir_waiver".into()),
-        Condition::Received("signature_pages".into()),
-        Condition::Received("closing_documents".into()),
-    ];
+    let docs_in =
+        vec![Condition::Received("nir_waiver".into()), Condition::Received("signature_pages".into()), Condition::Received("closing_documents".into())];
     let mut release_condition = vec![Condition::Signed("release_notice".into())];
     release_condition.extend(docs_in.clone());
     Agreement {
@@ -72,7 +69,11 @@ pub fn escrow() -> Agreement {
         ],
         accounts: vec![Account { name: "escrow".into(), title: None, held_by: "agent".into(), limit: Some(usd("7,999,999.98")) }],
         documents: vec![
-            Document { name: "nir_waiver".into(), title: Some("NIR Waiver (Exhibit B)".into()), delivered_by: PartySet { mode: SetMode::AnyOf, members: vec![one("nir"), one("company")] } },
+            Document {
+                name: "nir_waiver".into(),
+                title: Some("NIR Waiver (Exhibit B)".into()),
+                delivered_by: PartySet { mode: SetMode::AnyOf, members: vec![one("nir"), one("company")] },
+            },
             Document { name: "signature_pages".into(), title: None, delivered_by: company_and_purchasers() },
             Document { name: "closing_documents".into(), title: None, delivered_by: all(vec![one("company")]) },
         ],
@@ -82,39 +83,62 @@ pub fn escrow() -> Agreement {
         ],
         events: vec![],
         clauses: vec![
-            clause("1.1", "Escrow account", vec![Rule::May { who: all(vec![PartyRef::Each("purchaser".into())]), act: Permission::Deposit { account: "escrow".into() } }]),
-            clause("1.2", "Advice of funds", vec![Rule::When {
-                condition: Condition::All(docs_in),
-                actions: vec![Action::Notify { to: company_and_purchasers(), subject: "amount of funds received".into() }],
-            }]),
-            clause("1.5", "Release", vec![Rule::When {
-                condition: Condition::All(release_condition),
-                actions: vec![Action::Pay {
-                    from: "escrow".into(),
-                    legs: vec![
-                        PayLeg { amount: PayAmount::Fixed(usd("15,000.00")), to: one("kramer") },
-                        PayLeg { amount: PayAmount::Fixed(usd("48,500.00")), to: one("sichenzia") },
-                        PayLeg { amount: PayAmount::Fixed(usd("520,000.00")), to: one("burnham") },
-                        PayLeg { amount: PayAmount::Rest, to: one("company") },
-                    ],
+            clause(
+                "1.1",
+                "Escrow account",
+                vec![Rule::May { who: all(vec![PartyRef::Each("purchaser".into())]), act: Permission::Deposit { account: "escrow".into() } }],
+            ),
+            clause(
+                "1.2",
+                "Advice of funds",
+                vec![Rule::When {
+                    condition: Condition::All(docs_in),
+                    actions: vec![Action::Notify { to: company_and_purchasers(), subject: "amount of funds received".into() }],
                 }],
-            }]),
+            ),
+            clause(
+                "1.5",
+                "Release",
+                vec![Rule::When {
+                    condition: Condition::All(release_condition),
+                    actions: vec![Action::Pay {
+                        from: "escrow".into(),
+                        legs: vec![
+                            PayLeg { amount: PayAmount::Fixed(usd("15,000.00")), to: one("kramer") },
+                            PayLeg { amount: PayAmount::Fixed(usd("48,500.00")), to: one("sichenzia") },
+                            PayLeg { amount: PayAmount::Fixed(usd("520,000.00")), to: one("burnham") },
+                            PayLeg { amount: PayAmount::Rest, to: one("company") },
+                        ],
+                    }],
+                }],
+            ),
             unless_received("1.7", "Return of funds", "nir_waiver", 10, vec![Action::Refund { account: "escrow".into() }]),
             clause("2.7", "Amendment", vec![Rule::Amendments { signed_by: all(vec![one("company"), PartyRef::Each("purchaser".into()), one("agent")]) }]),
             clause("2.9", "Court orders", vec![Rule::CourtOrders { obeyed_by: "agent".into() }]),
-            clause("2.12", "Resignation", vec![Rule::Resignation(Resignation {
-                agent: "agent".into(),
-                notify: company_and_purchasers(),
-                successor_appointed_by: company_and_purchasers(),
-                accounts: vec!["escrow".into()],
-            })]),
-            clause("2.14", "Disputes", vec![
-                Rule::On {
-                    trigger: Trigger::Dispute { by: PartySet { mode: SetMode::AllOf, members: vec![PartyRef::Any] } },
-                    actions: vec![Action::Hold { account: "escrow".into(), until: vec![HoldRelease::Signed("settlement".into()), HoldRelease::CourtOrder] }],
-                },
-                Rule::CourtDeposit { by: "agent".into(), account: "escrow".into(), court: "New York County".into() },
-            ]),
+            clause(
+                "2.12",
+                "Resignation",
+                vec![Rule::Resignation(Resignation {
+                    agent: "agent".into(),
+                    notify: company_and_purchasers(),
+                    successor_appointed_by: company_and_purchasers(),
+                    accounts: vec!["escrow".into()],
+                })],
+            ),
+            clause(
+                "2.14",
+                "Disputes",
+                vec![
+                    Rule::On {
+                        trigger: Trigger::Dispute { by: PartySet { mode: SetMode::AllOf, members: vec![PartyRef::Any] } },
+                        actions: vec![Action::Hold {
+                            account: "escrow".into(),
+                            until: vec![HoldRelease::Signed("settlement".into()), HoldRelease::CourtOrder],
+                        }],
+                    },
+                    Rule::CourtDeposit { by: "agent".into(), account: "escrow".into(), court: "New York County".into() },
+                ],
+            ),
         ],
         memo: Default::default(),
     }
@@ -126,14 +150,7 @@ pub fn key_of(identity: &str) -> [u8; 32] {
 
 /// Opens `agreement` with demo keys for every single party, at the start of its date.
 pub fn open(agreement: Agreement) -> State {
-    let keys = agreement
-        .parties
-        .iter()
-        .filter(|p| matches!(p.kind, PartyKind::Single { .. }))
-        .map(|p| (p.name.clone(), key_of(&p.name)))
-        .collect();
-    let at = ts("2005-08-19T09:00:00-04:00");
-    engine::open(ID, agreement, [0; 32], keys, at).expect("fixture opens").0
+    open_recorded(agreement).0
 }
 
 pub fn ts(text: &str) -> Timestamp {
@@ -177,7 +194,12 @@ pub fn funded_escrow() -> State {
 pub fn funded(agreement: Agreement) -> State {
     let mut state = open(agreement);
     for member in ["alpha", "beta", "gamma"] {
-        let join = CommandKind::Join { role: "purchaser".into(), member: member.into(), legal_name: format!("{member} fund"), public_key: PublicKey::from_bytes(&key_of(member)).expect("a demo key is valid") };
+        let join = CommandKind::Join {
+            role: "purchaser".into(),
+            member: member.into(),
+            legal_name: format!("{member} fund"),
+            public_key: PublicKey::from_bytes(&key_of(member)).expect("a demo key is valid"),
+        };
         ok(&mut state, cmd("2005-08-19T10:00:00-04:00", "agent", join));
     }
     for (member, amount) in [("alpha", "300,000.00"), ("beta", "200,000.00"), ("gamma", "100,000.00")] {
@@ -206,12 +228,7 @@ pub fn deliver_closing_set(state: &mut State, at: &str) {
 /// Opens `agreement` like `open`, and also returns the events `engine::open` recorded
 /// (the start of the journal), for tests that replay journals.
 pub fn open_recorded(agreement: Agreement) -> (State, Vec<pacta_core::engine::Event>) {
-    let keys = agreement
-        .parties
-        .iter()
-        .filter(|p| matches!(p.kind, PartyKind::Single { .. }))
-        .map(|p| (p.name.clone(), key_of(&p.name)))
-        .collect();
+    let keys = agreement.parties.iter().filter(|p| matches!(p.kind, PartyKind::Single { .. })).map(|p| (p.name.clone(), key_of(&p.name))).collect();
     let at = ts("2005-08-19T09:00:00-04:00");
     engine::open(ID, agreement, [0; 32], keys, at).expect("fixture opens")
 }
